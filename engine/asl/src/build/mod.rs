@@ -1,0 +1,163 @@
+//! Building the model from JSON: every field read, typed and checked, every problem collected.
+//!
+//! State machines are read from a work queue rather than by recursion, so nesting depth costs no stack.
+
+mod choice;
+mod fields;
+mod map;
+mod msg;
+mod obj;
+mod state;
+
+use crate::check::graph::{Graph, Node};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::json::{drop_deep, pointer_push};
+use crate::model::{Definition, Machine, MachineId, QueryLanguage};
+use crate::Options;
+use obj::Obj;
+use serde_json::Value;
+use std::collections::{HashMap, VecDeque};
+
+/// Longest state name AWS accepts, in characters.
+pub const MAX_STATE_NAME_CHARS: usize = 80;
+
+/// A state machine waiting to be read.
+struct Pending {
+    id: MachineId,
+    obj: Obj,
+    owner: Option<(MachineId, usize)>,
+}
+
+pub(crate) struct Builder {
+    pub(crate) d: Vec<Diagnostic>,
+    pub(crate) options: Options,
+    /// The top-level `QueryLanguage`; a JSONata machine may not contain JSONPath states.
+    pub(crate) top_ql: QueryLanguage,
+    queue: VecDeque<Pending>,
+    next_id: usize,
+    pub(crate) graphs: Vec<Graph>,
+    /// Map labels seen so far, for the uniqueness check.
+    pub(crate) labels: HashMap<String, String>,
+}
+
+impl Builder {
+    /// Queues a branch or item processor and returns the id it will have.
+    pub(crate) fn enqueue(&mut self, obj: Obj, owner: (MachineId, usize)) -> MachineId {
+        let id = MachineId(self.next_id);
+        self.next_id += 1;
+        self.queue.push_back(Pending { id, obj, owner: Some(owner) });
+        id
+    }
+}
+
+/// Reads a parsed document into a definition; `None` when any error was found (see `d`).
+pub(crate) fn build(v: Value, options: Options, d: &mut Vec<Diagnostic>) -> Option<Definition> {
+    let Value::Object(map) = v else {
+        d.push(Diagnostic::unlocated(Code::InvalidJsonDescription, "Definition must be a valid JSON object"));
+        drop_deep(v);
+        return None;
+    };
+    let mut top = Obj::new(String::new(), map);
+    let mut b = Builder {
+        d: std::mem::take(d),
+        options,
+        top_ql: QueryLanguage::JSONPath,
+        queue: VecDeque::new(),
+        next_id: 1,
+        graphs: Vec::new(),
+        labels: HashMap::new(),
+    };
+    let version = top.string("Version", &mut b.d);
+    let timeout_seconds = top.uint("TimeoutSeconds", &mut b.d);
+    if timeout_seconds == Some(0) {
+        top.error("TimeoutSeconds", msg::minimum(1), &mut b.d);
+    }
+    let top_ql = query_language(&mut top, &mut b.d).unwrap_or_default();
+    b.top_ql = top_ql;
+    b.queue.push_back(Pending { id: MachineId(0), obj: top, owner: None });
+
+    let mut machines = Vec::new();
+    while let Some(p) = b.queue.pop_front() {
+        machines.push(machine(&mut b, p));
+    }
+    crate::check::graph::check(&b.graphs, &mut b.d);
+    *d = b.d;
+    if d.iter().any(|x| x.severity == crate::Severity::Error) {
+        return None;
+    }
+    let comment = machines.first_mut().and_then(|m: &mut Machine| m.comment.clone());
+    Some(Definition { comment, version, timeout_seconds, query_language: top_ql, machines })
+}
+
+/// Reads `QueryLanguage` if present.
+/// Reads `QueryLanguage` if present. As on AWS, only the exact string `JSONPath` means JSONPath: any other value
+/// is reported and then treated as JSONata.
+pub(crate) fn query_language(o: &mut Obj, d: &mut Vec<Diagnostic>) -> Option<QueryLanguage> {
+    let v = o.take("QueryLanguage")?;
+    match v.as_str() {
+        Some("JSONPath") => Some(QueryLanguage::JSONPath),
+        Some("JSONata") => Some(QueryLanguage::JSONata),
+        Some(_) => {
+            o.error("QueryLanguage", msg::one_of(&["JSONPath", "JSONata"]), d);
+            Some(QueryLanguage::JSONata)
+        }
+        None => {
+            o.error("QueryLanguage", msg::wrong_type("STRING"), d);
+            Some(QueryLanguage::JSONata)
+        }
+    }
+}
+
+fn machine(b: &mut Builder, p: Pending) -> Machine {
+    let Pending { id, mut obj, owner } = p;
+    let comment = obj.string("Comment", &mut b.d);
+    let states_obj = if obj.has("States") {
+        obj.object("States", &mut b.d)
+    } else {
+        obj.missing("States");
+        None
+    };
+    let start_at = obj.req_string("StartAt", &mut b.d);
+    let start_ptr = obj.field_ptr("StartAt");
+    let pointer = obj.ptr.clone();
+    obj.finish(&mut b.d);
+
+    let mut states = Vec::new();
+    let mut index = HashMap::new();
+    let mut graph = Graph { start_at: start_at.clone(), start_ptr, nodes: Vec::new() };
+    if let Some(states_obj) = states_obj {
+        let (states_ptr, map) = states_obj.into_entries();
+        if map.is_empty() {
+            b.d.push(Diagnostic::error(Code::SchemaValidationFailed, states_ptr.clone(), msg::EMPTY));
+        }
+        for (name, v) in map {
+            let ptr = pointer_push(&states_ptr, &name);
+            check_name(&name, &ptr, &mut b.d);
+            let mut node = Node { name: name.clone(), ptr: ptr.clone(), targets: Vec::new(), terminal: false };
+            let position = states.len();
+            if let Some(s) = state::build(b, name, ptr, v, (id, position), &mut node) {
+                index.insert(s.name.clone(), position);
+                states.push(s);
+            }
+            graph.nodes.push(node);
+        }
+    }
+    debug_assert_eq!(b.graphs.len(), id.0);
+    b.graphs.push(graph);
+    let query_language = b.top_ql;
+    Machine { pointer, owner, comment, start_at: start_at.unwrap_or_default(), query_language, states, index }
+}
+
+fn check_name(name: &str, ptr: &str, d: &mut Vec<Diagnostic>) {
+    let chars = name.chars().count();
+    let why = if chars > MAX_STATE_NAME_CHARS {
+        format!("State exceeds the {MAX_STATE_NAME_CHARS}-character limit allowed by the service")
+    } else if chars == 0 {
+        "State name cannot be empty".to_string()
+    } else if name.chars().any(char::is_control) {
+        "State name contains control characters".to_string()
+    } else {
+        return;
+    };
+    d.push(Diagnostic::error(Code::InvalidStateName, ptr, format!("Invalid State name: {why}")));
+}

@@ -1,0 +1,3 @@
+//! Whole-definition checks that need more than one state at a time.
+
+pub(crate) mod graph;

@@ -1,0 +1,158 @@
+//! Reading definition text into JSON safely: size and depth limits, no recursion limits on the stack.
+//!
+//! A definition may legitimately nest thousands of levels (Parallel inside Parallel), so the parser runs on
+//! `serde_stacker`, which grows the stack on the heap, and deep values are taken apart iteratively when dropped.
+
+use crate::diagnostic::{Code, Diagnostic};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The largest definition AWS accepts: 1 MiB of UTF-8.
+pub const MAX_DEFINITION_BYTES: usize = 1024 * 1024;
+
+/// Deepest JSON nesting we accept (`TOO_DEEPLY_NESTED` beyond). Ten thousand nested Parallel states need four
+/// levels each; AWS documents no number.
+pub const MAX_NESTING_DEPTH: usize = 100_000;
+
+/// Parses definition text into a JSON value, or explains (with line and column) why it cannot be read.
+pub(crate) fn read_document(text: &str) -> Result<Value, Diagnostic> {
+    if text.len() > MAX_DEFINITION_BYTES {
+        return Err(Diagnostic::unlocated(
+            Code::InvalidJsonDescription,
+            format!(
+                "Definition is {} bytes, over the limit of {MAX_DEFINITION_BYTES} bytes",
+                text.len()
+            ),
+        ));
+    }
+    if let Some((depth_at, line, column)) = too_deep(text) {
+        let mut d = Diagnostic::unlocated(
+            Code::TooDeeplyNested,
+            format!("JSON nesting exceeds {MAX_NESTING_DEPTH} levels (at byte {depth_at})"),
+        );
+        d.line = Some(line);
+        d.column = Some(column);
+        return Err(d);
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.disable_recursion_limit();
+    let value = Value::deserialize(serde_stacker::Deserializer::new(&mut de)).map_err(syntax)?;
+    if let Err(e) = de.end() {
+        drop_deep(value);
+        return Err(syntax(e));
+    }
+    Ok(value)
+}
+
+fn syntax(e: serde_json::Error) -> Diagnostic {
+    let mut d = Diagnostic::unlocated(
+        Code::InvalidJsonDescription,
+        format!("Invalid JSON: {}", strip_position(&e.to_string())),
+    );
+    if e.line() > 0 {
+        d.line = Some(e.line());
+        d.column = Some(e.column());
+    }
+    d
+}
+
+/// serde_json appends " at line L column C"; we report those separately.
+fn strip_position(msg: &str) -> &str {
+    match msg.rfind(" at line ") {
+        Some(i) => &msg[..i],
+        None => msg,
+    }
+}
+
+/// Finds the first place the nesting depth exceeds the limit, skipping string contents.
+fn too_deep(text: &str) -> Option<(usize, usize, usize)> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let (mut line, mut line_start) = (1usize, 0usize);
+    for (i, b) in text.bytes().enumerate() {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > MAX_NESTING_DEPTH {
+                    return Some((i, line, i - line_start + 1));
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b'\n' => {
+                line += 1;
+                line_start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Drops a value of any depth without recursion (the derived drop of a deep `Value` overflows the stack).
+pub fn drop_deep(value: Value) {
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Array(items) => stack.extend(items),
+            Value::Object(map) => stack.extend(map.into_iter().map(|(_, v)| v)),
+            _ => {}
+        }
+    }
+}
+
+/// Appends a field name to a location the way AWS writes them: `/States/a/b` for the state `a/b` (no escaping).
+pub fn pointer_push(base: &str, token: &str) -> String {
+    format!("{base}/{token}")
+}
+
+/// Appends an array index to a location the way AWS writes them: `/Branches[0]`.
+pub fn pointer_index(base: &str, index: usize) -> String {
+    format!("{base}[{index}]")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntax_errors_carry_line_and_column() {
+        let d = read_document("{\n  \"StartAt\": ,\n}").unwrap_err();
+        assert_eq!((d.code, d.location.clone()), (Code::InvalidJsonDescription, None));
+        assert_eq!((d.line, d.column), (Some(2), Some(14)));
+    }
+
+    #[test]
+    fn trailing_garbage_is_rejected() {
+        assert!(read_document("{} x").is_err());
+        assert!(read_document("{}  \n").is_ok());
+    }
+
+    #[test]
+    fn oversized_and_overdeep_documents_are_rejected() {
+        let big = format!("{{\"a\":\"{}\"}}", "x".repeat(MAX_DEFINITION_BYTES));
+        assert!(read_document(&big).unwrap_err().message.contains("over the limit"));
+        let deep = "[".repeat(MAX_NESTING_DEPTH + 1);
+        assert!(read_document(&deep).unwrap_err().message.contains("nesting exceeds"));
+    }
+
+    #[test]
+    fn deep_values_parse_and_drop() {
+        let n = 90_000;
+        let text = format!("{}{}", "[".repeat(n), "]".repeat(n));
+        drop_deep(read_document(&text).unwrap());
+    }
+
+    #[test]
+    fn locations_follow_aws_notation() {
+        assert_eq!(pointer_index(&pointer_push("/States", "a/b"), 2), "/States/a/b[2]");
+    }
+}

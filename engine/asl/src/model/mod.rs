@@ -1,0 +1,94 @@
+//! The typed model of a whole ASL definition, for both query languages.
+//!
+//! State machines are kept in a flat arena (`Definition::machines`): a Parallel branch or a Map processor is a
+//! `MachineId`, not a nested value. Ten thousand nested Parallel levels therefore cost no stack to build, walk
+//! or drop, and the interpreter can address any state as (machine, index).
+
+mod choice;
+mod state;
+mod template;
+
+pub use choice::{Cmp, Condition, Operand, Rhs, Test, TypeTest};
+pub use state::{
+    BatchSpec, Catcher, Dyn, Fail, ItemReader, Io, Jitter, Kind, Map, MapMode, Parallel, Retrier,
+    ResultWriter, State, Task, Transition, Wait, WaitFor, Choice, ChoiceRule,
+};
+pub use template::{Expr, Template};
+
+use std::collections::HashMap;
+
+/// Which language a state's fields are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub enum QueryLanguage {
+    #[default]
+    JSONPath,
+    JSONata,
+}
+
+impl QueryLanguage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueryLanguage::JSONPath => "JSONPath",
+            QueryLanguage::JSONata => "JSONata",
+        }
+    }
+}
+
+/// Index of a state machine in `Definition::machines`; 0 is the top-level machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MachineId(pub usize);
+
+/// A whole, valid definition.
+#[derive(Debug)]
+pub struct Definition {
+    pub comment: Option<String>,
+    pub version: Option<String>,
+    pub timeout_seconds: Option<u64>,
+    pub query_language: QueryLanguage,
+    /// Every state machine of the definition: the top level first, then branches and processors.
+    pub machines: Vec<Machine>,
+}
+
+impl Definition {
+    /// The top-level state machine.
+    pub fn root(&self) -> &Machine {
+        &self.machines[0]
+    }
+
+    pub fn machine(&self, id: MachineId) -> &Machine {
+        &self.machines[id.0]
+    }
+
+    /// Number of states across all machines.
+    pub fn state_count(&self) -> usize {
+        self.machines.iter().map(|m| m.states.len()).sum()
+    }
+}
+
+/// One state machine: the top level, a Parallel branch or a Map item processor.
+#[derive(Debug)]
+pub struct Machine {
+    /// JSON pointer of the object holding `StartAt` and `States` (empty for the top level).
+    pub pointer: String,
+    /// The state that contains this machine (Parallel or Map), if any.
+    pub owner: Option<(MachineId, usize)>,
+    pub comment: Option<String>,
+    pub start_at: String,
+    /// Query language states inherit unless they set their own.
+    pub query_language: QueryLanguage,
+    /// States in document order.
+    pub states: Vec<State>,
+    pub(crate) index: HashMap<String, usize>,
+}
+
+impl Machine {
+    /// Looks a state up by name.
+    pub fn state(&self, name: &str) -> Option<&State> {
+        self.index.get(name).map(|&i| &self.states[i])
+    }
+
+    /// Position of a state in `states`.
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+}
