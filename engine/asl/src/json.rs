@@ -19,10 +19,7 @@ pub(crate) fn read_document(text: &str) -> Result<Value, Diagnostic> {
     if text.len() > MAX_DEFINITION_BYTES {
         return Err(Diagnostic::unlocated(
             Code::InvalidJsonDescription,
-            format!(
-                "Definition is {} bytes, over the limit of {MAX_DEFINITION_BYTES} bytes",
-                text.len()
-            ),
+            format!("Definition exceeds the maximum size of {MAX_DEFINITION_BYTES} bytes"),
         ));
     }
     if let Some((depth_at, line, column)) = too_deep(text) {
@@ -139,7 +136,7 @@ mod tests {
     #[test]
     fn oversized_and_overdeep_documents_are_rejected() {
         let big = format!("{{\"a\":\"{}\"}}", "x".repeat(MAX_DEFINITION_BYTES));
-        assert!(read_document(&big).unwrap_err().message.contains("over the limit"));
+        assert!(read_document(&big).unwrap_err().message.contains("maximum size"));
         let deep = "[".repeat(MAX_NESTING_DEPTH + 1);
         assert!(read_document(&deep).unwrap_err().message.contains("nesting exceeds"));
     }

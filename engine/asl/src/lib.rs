@@ -56,6 +56,17 @@ pub fn validate(text: &str, options: Options) -> Report {
     Report { definition, diagnostics }
 }
 
+/// Like `validate`, for raw bytes: text that is not UTF-8 is reported as invalid JSON.
+pub fn validate_bytes(bytes: &[u8], options: Options) -> Report {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => validate(text, options),
+        Err(e) => {
+            let d = Diagnostic::unlocated(Code::InvalidJsonDescription, format!("Invalid JSON: text is not UTF-8 ({e})"));
+            Report { definition: None, diagnostics: vec![d] }
+        }
+    }
+}
+
 /// Reads a definition that must be valid.
 pub fn parse(text: &str, options: Options) -> Result<Definition, Error> {
     let report = validate(text, options);

@@ -76,6 +76,7 @@ fn rule(r: &mut Obj, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Option<Condi
         if kinds.len() != 1 || (kinds[0] != "Variable" && has_operator) {
             let m = format!("The object must have only one of the following fields, [{}]", RULE_KINDS.join(", "));
             d.push(Diagnostic::error(Code::SchemaValidationFailed, r.ptr.clone(), m));
+            discard(r, RULE_KINDS.iter().chain(OPERATORS));
             return None;
         }
         match kinds[0] {
@@ -138,6 +139,7 @@ fn comparison(r: &mut Obj, d: &mut Vec<Diagnostic>) -> Option<Condition> {
     if ops.len() != 1 {
         let m = if ops.is_empty() { msg::need_one(OPERATORS) } else { msg::only_one(OPERATORS) };
         d.push(Diagnostic::error(Code::SchemaValidationFailed, r.ptr.clone(), m));
+        discard(r, OPERATORS.iter());
         return None;
     }
     let op = ops[0];
@@ -210,6 +212,15 @@ fn test(op: &str, v: Value, ptr: &str, d: &mut Vec<Diagnostic>) -> Option<Test> 
         Rhs::Literal(v)
     };
     Some(Test::Compare { operand, cmp, rhs })
+}
+
+/// Removes fields already reported as a group, so they are not reported again one by one.
+fn discard<'a>(r: &mut Obj, keys: impl Iterator<Item = &'a &'a str>) {
+    for k in keys {
+        if let Some(v) = r.take(k) {
+            drop_deep(v);
+        }
+    }
 }
 
 fn type_test(op: &str) -> Option<TypeTest> {

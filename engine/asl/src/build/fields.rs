@@ -78,6 +78,7 @@ pub(crate) fn dyn_uint(
     let path_key = format!("{key}Path");
     if o.has(key) && o.has(&path_key) {
         d.push(Diagnostic::error(Code::SchemaValidationFailed, o.ptr.clone(), msg::only_one(&[key, &path_key])));
+        o.take(key).map(drop_deep);
     }
     if ql == QueryLanguage::JSONPath && o.has(&path_key) {
         return path(o, &path_key, false, d).map(Dyn::Path);
@@ -116,6 +117,7 @@ pub(crate) fn dyn_string(o: &mut Obj, key: &str, ql: QueryLanguage, d: &mut Vec<
     let path_key = format!("{key}Path");
     if o.has(key) && o.has(&path_key) {
         d.push(Diagnostic::error(Code::SchemaValidationFailed, o.ptr.clone(), msg::only_one(&[key, &path_key])));
+        o.take(key).map(drop_deep);
     }
     if ql == QueryLanguage::JSONPath && o.has(&path_key) {
         let s = o.string(&path_key, d)?;

@@ -132,6 +132,7 @@ fn percentage(o: &mut Obj, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Option
     const PATH_KEY: &str = "ToleratedFailurePercentagePath";
     if o.has(KEY) && o.has(PATH_KEY) {
         d.push(Diagnostic::error(Code::SchemaValidationFailed, o.ptr.clone(), msg::only_one(&[KEY, PATH_KEY])));
+        o.take(KEY).map(drop_deep);
     }
     if ql == QueryLanguage::JSONPath && o.has(PATH_KEY) {
         return fields::path(o, PATH_KEY, false, d).map(Dyn::Path);

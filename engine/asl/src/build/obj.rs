@@ -86,6 +86,11 @@ impl Obj {
 
     /// A non-negative integer (AWS accepts `5.0`-style integers written as floats too).
     pub(crate) fn uint(&mut self, key: &str, d: &mut Vec<Diagnostic>) -> Option<u64> {
+        if self.map.get(key).and_then(Value::as_f64).is_some_and(|f| f < 0.0) {
+            self.take(key);
+            self.error(key, msg::minimum(0), d);
+            return None;
+        }
         self.typed(key, "INTEGER", d, as_uint)
     }
 

@@ -47,13 +47,17 @@ pub(crate) fn build(
     let ql = own_ql.unwrap_or(b.top_ql);
     let ty = match ty {
         Some(t) if TYPES.contains(&t.as_str()) => t,
+        // A state too broken to read counts as possibly terminal, so one mistake does not cascade into
+        // "no terminal state".
         Some(_) => {
             let m = format!("The field 'Type' should have one of these values: [{}]", TYPES.join(", "));
             o.error("Type", m, d);
+            node.terminal = true;
             return None;
         }
         None => {
             o.finish(d);
+            node.terminal = true;
             return None;
         }
     };
@@ -71,7 +75,7 @@ pub(crate) fn build(
     };
     let d = &mut b.d;
     if let Some((_, catch)) = kind.error_handling() {
-        for (i, c) in catch.iter().enumerate() {
+        for (i, c) in catch.iter().enumerate().filter(|(_, c)| !c.next.is_empty()) {
             let p = pointer_push(&pointer_index(&o.field_ptr("Catch"), i), "Next");
             node.targets.push((c.next.clone(), p));
         }
@@ -98,6 +102,7 @@ fn transition(o: &mut Obj, ty: &str, node: &mut Node, d: &mut Vec<Diagnostic>) -
         return None; // Leftover Next/End are reported as not belonging to the type.
     }
     let next_ptr = o.field_ptr("Next");
+    let present = o.has("Next") || o.has("End");
     let next = o.string("Next", d);
     let end = o.bool("End", d);
     match (next, end) {
@@ -115,7 +120,10 @@ fn transition(o: &mut Obj, ty: &str, node: &mut Node, d: &mut Vec<Diagnostic>) -
             None
         }
         (None, _) => {
-            d.push(Diagnostic::error(Code::SchemaValidationFailed, o.ptr.clone(), msg::need_one(&["Next", "End"])));
+            // A Next or End of the wrong type has been reported already.
+            if !present || end == Some(false) {
+                d.push(Diagnostic::error(Code::SchemaValidationFailed, o.ptr.clone(), msg::need_one(&["Next", "End"])));
+            }
             None
         }
     }

@@ -1,0 +1,27 @@
+//! The `stepd` command line: subcommands parsed with clap, each in its own module.
+
+mod validate;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// stepd: a self-hosted, durable engine for Amazon States Language workflows.
+#[derive(Parser)]
+#[command(name = "stepd", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check ASL definition files and report every problem (exit 0 valid, 1 invalid, 2 usage or I/O error).
+    Validate(validate::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Validate(args) => validate::run(&args),
+    }
+}
