@@ -29,7 +29,9 @@ struct FileReport<'a> {
 }
 
 pub(crate) fn run(args: &Args) -> ExitCode {
-    let options = Options { express: args.express };
+    let options = Options {
+        express: args.express,
+    };
     let (mut invalid, mut io_error) = (false, false);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -47,8 +49,14 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         let valid = report.is_valid();
         invalid |= !valid;
         let written = if args.json {
-            let r = FileReport { file: name, result: if valid { "OK" } else { "FAIL" }, diagnostics: &report.diagnostics };
-            serde_json::to_string(&r).map_err(std::io::Error::other).and_then(|s| writeln!(out, "{s}"))
+            let r = FileReport {
+                file: name,
+                result: if valid { "OK" } else { "FAIL" },
+                diagnostics: &report.diagnostics,
+            };
+            serde_json::to_string(&r)
+                .map_err(std::io::Error::other)
+                .and_then(|s| writeln!(out, "{s}"))
         } else {
             human(&mut out, &name, &report)
         };
@@ -75,8 +83,14 @@ fn human(out: &mut impl Write, name: &str, report: &stepd_asl::Report) -> std::i
             Severity::Warning => "warning",
         };
         match (d.line, d.column, &d.location) {
-            (Some(l), Some(c), _) => writeln!(out, "{name}:{l}:{c}: {severity}: {}: {}", d.code, d.message)?,
-            (_, _, Some(loc)) => writeln!(out, "{name}: {severity}: {}: {} at {loc}", d.code, d.message)?,
+            (Some(l), Some(c), _) => {
+                writeln!(out, "{name}:{l}:{c}: {severity}: {}: {}", d.code, d.message)?
+            }
+            (_, _, Some(loc)) => writeln!(
+                out,
+                "{name}: {severity}: {}: {} at {loc}",
+                d.code, d.message
+            )?,
             _ => writeln!(out, "{name}: {severity}: {}: {}", d.code, d.message)?,
         }
     }
@@ -88,9 +102,14 @@ fn read(file: &std::path::Path) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     let limit = (MAX_DEFINITION_BYTES + 1) as u64;
     if file.as_os_str() == "-" {
-        std::io::stdin().lock().take(limit).read_to_end(&mut bytes)?;
+        std::io::stdin()
+            .lock()
+            .take(limit)
+            .read_to_end(&mut bytes)?;
     } else {
-        std::fs::File::open(file)?.take(limit).read_to_end(&mut bytes)?;
+        std::fs::File::open(file)?
+            .take(limit)
+            .read_to_end(&mut bytes)?;
     }
     Ok(bytes)
 }

@@ -29,7 +29,9 @@ fn generate(n: usize) -> String {
                 {"Variable": "$.r.body.state", "StringEquals": "DONE", "Next": next},
                 {"And": [{"Variable": "$.n", "NumericGreaterThan": 3}, {"Variable": "$.flag", "IsPresent": true}], "Next": next}],
                 "Default": next}),
-            2 => serde_json::json!({"Type": "Pass", "Parameters": {"a.$": "$.a", "list": [1, 2, {"b.$": "$.b[0]"}]}, "ResultPath": "$.p"}),
+            2 => {
+                serde_json::json!({"Type": "Pass", "Parameters": {"a.$": "$.a", "list": [1, 2, {"b.$": "$.b[0]"}]}, "ResultPath": "$.p"})
+            }
             3 => serde_json::json!({"Type": "Wait", "SecondsPath": "$.wait"}),
             4 => serde_json::json!({"Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 10,
                 "ItemProcessor": {"StartAt": format!("M{i}"), "States": {format!("M{i}"): {"Type": "Pass", "End": true}}}}),
@@ -48,7 +50,10 @@ fn generate(n: usize) -> String {
         }
         states.insert(format!("S{i}"), s);
     }
-    states.insert("Failed".into(), serde_json::json!({"Type": "Fail", "Error": "Failed"}));
+    states.insert(
+        "Failed".into(),
+        serde_json::json!({"Type": "Fail", "Error": "Failed"}),
+    );
     serde_json::json!({"StartAt": "S0", "States": states}).to_string()
 }
 
@@ -74,7 +79,17 @@ fn main() {
     let total = report.definition.as_ref().map_or(0, |d| d.state_count());
     let floor = time(|| serde_json::from_str::<serde_json::Value>(&text).map(stepd_asl::drop_deep));
     let full = time(|| validate(&text, Options::default()));
-    println!("definition: {STATES} top-level states ({total} with branches and processors), {} KiB", text.len() / 1024);
-    println!("serde_json parse only   median {:>8.2} ms", floor.as_secs_f64() * 1e3);
-    println!("parse + validate        median {:>8.2} ms   (goal <= 20 ms; {:.1}x the parse floor)", full.as_secs_f64() * 1e3, full.as_secs_f64() / floor.as_secs_f64());
+    println!(
+        "definition: {STATES} top-level states ({total} with branches and processors), {} KiB",
+        text.len() / 1024
+    );
+    println!(
+        "serde_json parse only   median {:>8.2} ms",
+        floor.as_secs_f64() * 1e3
+    );
+    println!(
+        "parse + validate        median {:>8.2} ms   (goal <= 20 ms; {:.1}x the parse floor)",
+        full.as_secs_f64() * 1e3,
+        full.as_secs_f64() / floor.as_secs_f64()
+    );
 }

@@ -92,13 +92,27 @@ impl Diagnostic {
     /// An error-severity diagnostic at `location` (the empty string means the whole document, `/`).
     pub fn error(code: Code, location: impl Into<String>, message: impl Into<String>) -> Self {
         let location = location.into();
-        let location = if location.is_empty() { "/".to_string() } else { location };
-        Diagnostic { location: Some(location), ..Diagnostic::unlocated(code, message) }
+        let location = if location.is_empty() {
+            "/".to_string()
+        } else {
+            location
+        };
+        Diagnostic {
+            location: Some(location),
+            ..Diagnostic::unlocated(code, message)
+        }
     }
 
     /// An error-severity diagnostic with no location.
     pub fn unlocated(code: Code, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Error, code, message: message.into(), location: None, line: None, column: None }
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            location: None,
+            line: None,
+            column: None,
+        }
     }
 }
 

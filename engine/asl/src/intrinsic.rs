@@ -68,7 +68,10 @@ functions! {
 impl Call {
     /// Parses a whole string as one call, e.g. the value of a `"key.$"` field.
     pub fn parse(source: &str) -> Result<Call, PathError> {
-        let mut c = Cursor { src: source, pos: 0 };
+        let mut c = Cursor {
+            src: source,
+            pos: 0,
+        };
         c.skip_ws();
         let call = call(&mut c, 0)?;
         c.skip_ws();
@@ -94,7 +97,10 @@ fn call(c: &mut Cursor<'_>, depth: usize) -> Result<Call, PathError> {
     }
     let name = &c.src[start..c.pos];
     let Some(function) = Function::from_name(name) else {
-        return Err(PathError::new(start, format!("unknown intrinsic function '{name}'")));
+        return Err(PathError::new(
+            start,
+            format!("unknown intrinsic function '{name}'"),
+        ));
     };
     c.skip_ws();
     c.expect(b'(')?;
@@ -121,7 +127,11 @@ fn arg(c: &mut Cursor<'_>, depth: usize) -> Result<Arg, PathError> {
         Some(b'-' | b'0'..=b'9') => number(c),
         Some(b'S') => Ok(Arg::Call(call(c, depth + 1)?)),
         _ => {
-            for (w, v) in [("true", Value::Bool(true)), ("false", Value::Bool(false)), ("null", Value::Null)] {
+            for (w, v) in [
+                ("true", Value::Bool(true)),
+                ("false", Value::Bool(false)),
+                ("null", Value::Null),
+            ] {
                 if c.eat_str(w) {
                     return Ok(Arg::Literal(v));
                 }
@@ -177,12 +187,18 @@ mod tests {
 
     #[test]
     fn parses_calls_with_every_argument_kind() {
-        let c = Call::parse("States.Format('a {} \\'b\\' \\{\\}', $.x, 3, -1.5, true, null, $$.Execution.Id, $v)")
-            .unwrap();
+        let c = Call::parse(
+            "States.Format('a {} \\'b\\' \\{\\}', $.x, 3, -1.5, true, null, $$.Execution.Id, $v)",
+        )
+        .unwrap();
         assert_eq!(c.function, Function::Format);
         assert_eq!(c.args.len(), 8);
-        assert_eq!(c.args[0], Arg::Literal(Value::String("a {} 'b' \\{\\}".into())));
-        let nested = Call::parse("States.JsonToString(States.Array($.a[0], States.UUID()))").unwrap();
+        assert_eq!(
+            c.args[0],
+            Arg::Literal(Value::String("a {} 'b' \\{\\}".into()))
+        );
+        let nested =
+            Call::parse("States.JsonToString(States.Array($.a[0], States.UUID()))").unwrap();
         assert!(matches!(&nested.args[0], Arg::Call(inner) if inner.args.len() == 2));
     }
 

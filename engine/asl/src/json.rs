@@ -4,6 +4,7 @@
 //! `serde_stacker`, which grows the stack on the heap, and deep values are taken apart iteratively when dropped.
 
 use crate::diagnostic::{Code, Diagnostic};
+use crate::node::Node;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -15,7 +16,7 @@ pub const MAX_DEFINITION_BYTES: usize = 1024 * 1024;
 pub const MAX_NESTING_DEPTH: usize = 100_000;
 
 /// Parses definition text into a JSON value, or explains (with line and column) why it cannot be read.
-pub(crate) fn read_document(text: &str) -> Result<Value, Diagnostic> {
+pub(crate) fn read_document(text: &str) -> Result<Node<'_>, Diagnostic> {
     if text.len() > MAX_DEFINITION_BYTES {
         return Err(Diagnostic::unlocated(
             Code::InvalidJsonDescription,
@@ -33,12 +34,9 @@ pub(crate) fn read_document(text: &str) -> Result<Value, Diagnostic> {
     }
     let mut de = serde_json::Deserializer::from_str(text);
     de.disable_recursion_limit();
-    let value = Value::deserialize(serde_stacker::Deserializer::new(&mut de)).map_err(syntax)?;
-    if let Err(e) = de.end() {
-        drop_deep(value);
-        return Err(syntax(e));
-    }
-    Ok(value)
+    let node = Node::deserialize(serde_stacker::Deserializer::new(&mut de)).map_err(syntax)?;
+    de.end().map_err(syntax)?;
+    Ok(node)
 }
 
 fn syntax(e: serde_json::Error) -> Diagnostic {
@@ -96,6 +94,15 @@ fn too_deep(text: &str) -> Option<(usize, usize, usize)> {
 
 /// Drops a value of any depth without recursion (the derived drop of a deep `Value` overflows the stack).
 pub fn drop_deep(value: Value) {
+    // Scalars and shallow containers drop normally; only nesting needs the explicit stack.
+    let shallow = match &value {
+        Value::Array(a) => a.iter().all(is_scalar),
+        Value::Object(m) => m.values().all(is_scalar),
+        _ => true,
+    };
+    if shallow {
+        return;
+    }
     let mut stack = vec![value];
     while let Some(v) = stack.pop() {
         match v {
@@ -106,14 +113,62 @@ pub fn drop_deep(value: Value) {
     }
 }
 
+fn is_scalar(v: &Value) -> bool {
+    !matches!(v, Value::Array(_) | Value::Object(_))
+}
+
+/// A location inside a payload, rendered to text only when a diagnostic needs it.
+pub(crate) enum Loc<'a> {
+    At(&'a str),
+    Key(&'a Loc<'a>, &'a str),
+    Index(&'a Loc<'a>, usize),
+}
+
+impl Loc<'_> {
+    /// The location in AWS's notation; iterative, as payloads may nest deeply.
+    pub(crate) fn render(&self) -> String {
+        let mut steps = Vec::new();
+        let mut at = self;
+        let base = loop {
+            match at {
+                Loc::At(s) => break *s,
+                Loc::Key(parent, _) | Loc::Index(parent, _) => {
+                    steps.push(at);
+                    at = parent;
+                }
+            }
+        };
+        let mut out = base.to_string();
+        for step in steps.iter().rev() {
+            match step {
+                Loc::Key(_, k) => {
+                    out.push('/');
+                    out.push_str(k);
+                }
+                Loc::Index(_, i) => out.push_str(&format!("[{i}]")),
+                Loc::At(_) => {}
+            }
+        }
+        out
+    }
+}
+
 /// Appends a field name to a location the way AWS writes them: `/States/a/b` for the state `a/b` (no escaping).
 pub fn pointer_push(base: &str, token: &str) -> String {
-    format!("{base}/{token}")
+    let mut out = String::with_capacity(base.len() + 1 + token.len());
+    out.push_str(base);
+    out.push('/');
+    out.push_str(token);
+    out
 }
 
 /// Appends an array index to a location the way AWS writes them: `/Branches[0]`.
 pub fn pointer_index(base: &str, index: usize) -> String {
-    format!("{base}[{index}]")
+    use std::fmt::Write;
+    let mut out = String::with_capacity(base.len() + 4);
+    out.push_str(base);
+    let _ = write!(out, "[{index}]");
+    out
 }
 
 #[cfg(test)]
@@ -123,7 +178,10 @@ mod tests {
     #[test]
     fn syntax_errors_carry_line_and_column() {
         let d = read_document("{\n  \"StartAt\": ,\n}").unwrap_err();
-        assert_eq!((d.code, d.location.clone()), (Code::InvalidJsonDescription, None));
+        assert_eq!(
+            (d.code, d.location.clone()),
+            (Code::InvalidJsonDescription, None)
+        );
         assert_eq!((d.line, d.column), (Some(2), Some(14)));
     }
 
@@ -136,20 +194,42 @@ mod tests {
     #[test]
     fn oversized_and_overdeep_documents_are_rejected() {
         let big = format!("{{\"a\":\"{}\"}}", "x".repeat(MAX_DEFINITION_BYTES));
-        assert!(read_document(&big).unwrap_err().message.contains("maximum size"));
+        assert!(
+            read_document(&big)
+                .unwrap_err()
+                .message
+                .contains("maximum size")
+        );
         let deep = "[".repeat(MAX_NESTING_DEPTH + 1);
-        assert!(read_document(&deep).unwrap_err().message.contains("nesting exceeds"));
+        assert!(
+            read_document(&deep)
+                .unwrap_err()
+                .message
+                .contains("nesting exceeds")
+        );
     }
 
     #[test]
     fn deep_values_parse_and_drop() {
         let n = 90_000;
         let text = format!("{}{}", "[".repeat(n), "]".repeat(n));
-        drop_deep(read_document(&text).unwrap());
+        drop(read_document(&text).unwrap());
+        // A syntax error after a deep, complete value drops that value inside the parser.
+        let text = format!("[{}{}, ]", "[".repeat(n), "]".repeat(n));
+        assert!(read_document(&text).is_err());
+        let text = format!(
+            r#"{{"a": {}{}}} x"#,
+            "{\"b\":".repeat(n),
+            "1".to_string() + &"}".repeat(n)
+        );
+        assert!(read_document(&text).is_err());
     }
 
     #[test]
     fn locations_follow_aws_notation() {
-        assert_eq!(pointer_index(&pointer_push("/States", "a/b"), 2), "/States/a/b[2]");
+        assert_eq!(
+            pointer_index(&pointer_push("/States", "a/b"), 2),
+            "/States/a/b[2]"
+        );
     }
 }

@@ -9,7 +9,10 @@ pub(crate) fn check(text: &str, in_catch: bool) -> Result<(), (Code, String)> {
     }
     let code = outside_strings(text);
     if code.contains("$$") {
-        return Err((Code::UnsupportedJsonataExpression, "Reference to '$$' is not supported.".into()));
+        return Err((
+            Code::UnsupportedJsonataExpression,
+            "Reference to '$$' is not supported.".into(),
+        ));
     }
     if !in_catch && mentions(&code, "$states.errorOutput") {
         return Err((
@@ -77,7 +80,10 @@ mod tests {
 
     #[test]
     fn unsupported_references_are_refused_outside_strings() {
-        assert_eq!(check("$$.Execution", false).unwrap_err().0, Code::UnsupportedJsonataExpression);
+        assert_eq!(
+            check("$$.Execution", false).unwrap_err().0,
+            Code::UnsupportedJsonataExpression
+        );
         assert!(check("'$$ is fine in a string'", false).is_ok());
         assert!(check("$states.errorOutput.Error", false).is_err());
         assert!(check("$states.errorOutput.Error", true).is_ok());

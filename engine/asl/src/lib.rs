@@ -10,6 +10,7 @@ pub mod intrinsic;
 mod json;
 mod jsonata;
 pub mod model;
+mod node;
 pub mod path;
 mod timestamp;
 
@@ -49,11 +50,19 @@ pub enum Error {
 pub fn validate(text: &str, options: Options) -> Report {
     let value = match json::read_document(text) {
         Ok(v) => v,
-        Err(d) => return Report { definition: None, diagnostics: vec![d] },
+        Err(d) => {
+            return Report {
+                definition: None,
+                diagnostics: vec![d],
+            };
+        }
     };
     let mut diagnostics = Vec::new();
     let definition = build::build(value, options, &mut diagnostics);
-    Report { definition, diagnostics }
+    Report {
+        definition,
+        diagnostics,
+    }
 }
 
 /// Like `validate`, for raw bytes: text that is not UTF-8 is reported as invalid JSON.
@@ -61,8 +70,14 @@ pub fn validate_bytes(bytes: &[u8], options: Options) -> Report {
     match std::str::from_utf8(bytes) {
         Ok(text) => validate(text, options),
         Err(e) => {
-            let d = Diagnostic::unlocated(Code::InvalidJsonDescription, format!("Invalid JSON: text is not UTF-8 ({e})"));
-            Report { definition: None, diagnostics: vec![d] }
+            let d = Diagnostic::unlocated(
+                Code::InvalidJsonDescription,
+                format!("Invalid JSON: text is not UTF-8 ({e})"),
+            );
+            Report {
+                definition: None,
+                diagnostics: vec![d],
+            }
         }
     }
 }

@@ -14,13 +14,16 @@ fn any_json() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
         ".{0,12}".prop_map(Value::String),
     ];
     leaf.prop_recursive(4, 48, 6, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::btree_map(".{0,8}", inner, 0..6).prop_map(|m| Value::Object(m.into_iter().collect())),
+            prop::collection::btree_map(".{0,8}", inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
 }
@@ -28,11 +31,42 @@ fn any_json() -> impl Strategy<Value = Value> {
 /// Values an ASL field plausibly holds, good and bad, so generated states reach deep into the checks.
 fn asl_value() -> impl Strategy<Value = Value> {
     let words = prop::sample::select(vec![
-        "$", "$.a", "$.a[0].b", "$$.Execution.Id", "$var.x", "$.a[*]", "$..x", "$.a[?(@.b > 1)]", "$.", "$[", "a",
-        "{% $states.input %}", "{% 1 + %}", "{% $$ %}", "{% $states.errorOutput %}", "States.Format('{}', $.a)",
-        "States.Array(", "States.Nope()", "2016-03-14T01:59:00Z", "2016-13-01", "A", "B", "C", "S", "INLINE",
-        "DISTRIBUTED", "FULL", "NONE", "JSONata", "JSONPath", "States.ALL", "States.TaskFailed",
-        "arn:aws:states:::lambda:invoke", "arn:aws:states:us-east-1:1:activity:a", "x.waitForTaskToken", "",
+        "$",
+        "$.a",
+        "$.a[0].b",
+        "$$.Execution.Id",
+        "$var.x",
+        "$.a[*]",
+        "$..x",
+        "$.a[?(@.b > 1)]",
+        "$.",
+        "$[",
+        "a",
+        "{% $states.input %}",
+        "{% 1 + %}",
+        "{% $$ %}",
+        "{% $states.errorOutput %}",
+        "States.Format('{}', $.a)",
+        "States.Array(",
+        "States.Nope()",
+        "2016-03-14T01:59:00Z",
+        "2016-13-01",
+        "A",
+        "B",
+        "C",
+        "S",
+        "INLINE",
+        "DISTRIBUTED",
+        "FULL",
+        "NONE",
+        "JSONata",
+        "JSONPath",
+        "States.ALL",
+        "States.TaskFailed",
+        "arn:aws:states:::lambda:invoke",
+        "arn:aws:states:us-east-1:1:activity:a",
+        "x.waitForTaskToken",
+        "",
     ]);
     let leaf = prop_oneof![
         4 => words.prop_map(|s| Value::String(s.to_string())),
@@ -44,22 +78,81 @@ fn asl_value() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(3, 24, 4, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::btree_map(field_name(), inner, 0..5).prop_map(|m| Value::Object(m.into_iter().collect())),
+            prop::collection::btree_map(field_name(), inner, 0..5)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
 }
 
 fn field_name() -> impl Strategy<Value = String> {
     prop::sample::select(vec![
-        "Type", "Next", "End", "Comment", "QueryLanguage", "InputPath", "OutputPath", "Parameters", "ResultSelector",
-        "ResultPath", "Result", "Arguments", "Output", "Assign", "Resource", "TimeoutSeconds", "TimeoutSecondsPath",
-        "HeartbeatSeconds", "Credentials", "RoleArn", "Retry", "Catch", "ErrorEquals", "IntervalSeconds", "MaxAttempts",
-        "BackoffRate", "MaxDelaySeconds", "JitterStrategy", "Choices", "Default", "Variable", "StringEquals",
-        "NumericLessThanPath", "TimestampEquals", "IsPresent", "And", "Or", "Not", "Condition", "Seconds",
-        "SecondsPath", "Timestamp", "TimestampPath", "Error", "ErrorPath", "Cause", "CausePath", "Branches",
-        "ItemProcessor", "ProcessorConfig", "Mode", "ExecutionType", "Iterator", "ItemsPath", "Items", "ItemSelector",
-        "MaxConcurrency", "ToleratedFailurePercentage", "ToleratedFailureCountPath", "ItemReader", "ItemBatcher",
-        "ResultWriter", "Label", "StartAt", "States", "x.$", "a",
+        "Type",
+        "Next",
+        "End",
+        "Comment",
+        "QueryLanguage",
+        "InputPath",
+        "OutputPath",
+        "Parameters",
+        "ResultSelector",
+        "ResultPath",
+        "Result",
+        "Arguments",
+        "Output",
+        "Assign",
+        "Resource",
+        "TimeoutSeconds",
+        "TimeoutSecondsPath",
+        "HeartbeatSeconds",
+        "Credentials",
+        "RoleArn",
+        "Retry",
+        "Catch",
+        "ErrorEquals",
+        "IntervalSeconds",
+        "MaxAttempts",
+        "BackoffRate",
+        "MaxDelaySeconds",
+        "JitterStrategy",
+        "Choices",
+        "Default",
+        "Variable",
+        "StringEquals",
+        "NumericLessThanPath",
+        "TimestampEquals",
+        "IsPresent",
+        "And",
+        "Or",
+        "Not",
+        "Condition",
+        "Seconds",
+        "SecondsPath",
+        "Timestamp",
+        "TimestampPath",
+        "Error",
+        "ErrorPath",
+        "Cause",
+        "CausePath",
+        "Branches",
+        "ItemProcessor",
+        "ProcessorConfig",
+        "Mode",
+        "ExecutionType",
+        "Iterator",
+        "ItemsPath",
+        "Items",
+        "ItemSelector",
+        "MaxConcurrency",
+        "ToleratedFailurePercentage",
+        "ToleratedFailureCountPath",
+        "ItemReader",
+        "ItemBatcher",
+        "ResultWriter",
+        "Label",
+        "StartAt",
+        "States",
+        "x.$",
+        "a",
     ])
     .prop_map(str::to_string)
 }
@@ -67,7 +160,9 @@ fn field_name() -> impl Strategy<Value = String> {
 /// A definition-shaped document: a `States` map of state-shaped objects with ASL-ish fields.
 fn asl_definition() -> impl Strategy<Value = Value> {
     let state = (
-        prop::sample::select(vec!["Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map", "Nope"]),
+        prop::sample::select(vec![
+            "Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map", "Nope",
+        ]),
         prop::collection::btree_map(field_name(), asl_value(), 0..8),
     )
         .prop_map(|(ty, fields)| {

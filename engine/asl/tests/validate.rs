@@ -8,8 +8,11 @@ use stepd_asl::{Code, Options, validate};
 /// Validates `definition` and compares (code, location) of every diagnostic with `expect`, in order.
 fn check(definition: Value, options: Options, expect: &[(Code, Option<&str>)]) {
     let report = validate(&definition.to_string(), options);
-    let got: Vec<(Code, Option<&str>)> =
-        report.diagnostics.iter().map(|d| (d.code, d.location.as_deref())).collect();
+    let got: Vec<(Code, Option<&str>)> = report
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, d.location.as_deref()))
+        .collect();
     assert_eq!(got, expect, "diagnostics: {:#?}", report.diagnostics);
     assert_eq!(report.is_valid(), expect.is_empty());
 }
@@ -19,7 +22,12 @@ fn valid_cases_have_no_diagnostics() {
     insta::glob!("cases/valid/*.json", |path| {
         let text = std::fs::read_to_string(path).expect("readable case");
         let report = validate(&text, Options::default());
-        assert!(report.is_valid() && report.diagnostics.is_empty(), "{}: {:#?}", path.display(), report.diagnostics);
+        assert!(
+            report.is_valid() && report.diagnostics.is_empty(),
+            "{}: {:#?}",
+            path.display(),
+            report.diagnostics
+        );
     });
 }
 
@@ -28,7 +36,12 @@ fn shipped_workflows_are_valid() {
     insta::glob!("../../../workflows", "*.asl.json", |path| {
         let text = std::fs::read_to_string(path).expect("readable workflow");
         let report = validate(&text, Options::default());
-        assert!(report.is_valid(), "{}: {:#?}", path.display(), report.diagnostics);
+        assert!(
+            report.is_valid(),
+            "{}: {:#?}",
+            path.display(),
+            report.diagnostics
+        );
     });
 }
 
@@ -47,7 +60,13 @@ fn aws_recorded_rejections() {
     use Code::*;
     // Each of these was rejected by AWS with this code at this location.
     let machine = |state: Value| json!({"StartAt": "S", "States": {"S": state}});
-    for ts in ["2016-12-05 21:29:29Z", "2016-12-05T21:29:29", "2016-13-05T21:29:29Z", "2016-12-05T25:29:29Z", "{% '2016-03-14T01:59:00Z' %}"] {
+    for ts in [
+        "2016-12-05 21:29:29Z",
+        "2016-12-05T21:29:29",
+        "2016-13-05T21:29:29Z",
+        "2016-12-05T25:29:29Z",
+        "{% '2016-03-14T01:59:00Z' %}",
+    ] {
         check(
             machine(json!({"Type": "Wait", "Timestamp": ts, "End": true})),
             Options::default(),
@@ -80,7 +99,8 @@ fn aws_recorded_rejections() {
         &[],
     );
     let report = validate(
-        &json!({"StartAt": "X", "States": {"X": {"Type": "TypeThatDoesNotExist", "End": true}}}).to_string(),
+        &json!({"StartAt": "X", "States": {"X": {"Type": "TypeThatDoesNotExist", "End": true}}})
+            .to_string(),
         Options::default(),
     );
     assert_eq!(
@@ -93,16 +113,18 @@ fn aws_recorded_rejections() {
 #[test]
 fn express_machines_refuse_activities_and_callbacks() {
     use Code::*;
-    let task = |resource: &str| {
-        json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": resource, "End": true}}})
-    };
+    let task = |resource: &str| json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": resource, "End": true}}});
     let express = Options { express: true };
     for r in [
         "arn:aws:states:us-east-1:123456789012:activity:worker",
         "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
         "arn:aws:states:::states:startExecution.sync:2",
     ] {
-        check(task(r), express, &[(SchemaValidationFailed, Some("/States/T/Resource"))]);
+        check(
+            task(r),
+            express,
+            &[(SchemaValidationFailed, Some("/States/T/Resource"))],
+        );
         check(task(r), Options::default(), &[]);
     }
 }
@@ -113,19 +135,59 @@ fn table_of_single_rules() {
     let d = Options::default();
     let pass = |extra: Value| {
         let mut s = json!({"Type": "Pass", "End": true});
-        s.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        s.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
         json!({"StartAt": "P", "States": {"P": s}})
     };
-    check(pass(json!({"ResultPath": "$$.x"})), d, &[(SchemaValidationFailed, Some("/States/P/ResultPath"))]);
+    check(
+        pass(json!({"ResultPath": "$$.x"})),
+        d,
+        &[(SchemaValidationFailed, Some("/States/P/ResultPath"))],
+    );
     check(pass(json!({"InputPath": "$.a[?(@.b > 1)]"})), d, &[]);
-    check(pass(json!({"Parameters": {"a.$": "States.Format('{}', $.x"}})), d, &[(SchemaValidationFailed, Some("/States/P/Parameters"))]);
-    check(pass(json!({"Parameters": {"in": {"deep": [{"k.$": "bad"}]}}})), d, &[(SchemaValidationFailed, Some("/States/P/Parameters/in/deep[0]"))]);
-    check(pass(json!({"Parameters": "x"})), d, &[(SchemaValidationFailed, Some("/States/P/Parameters"))]);
-    check(pass(json!({"Assign": {"x.$": "$.a", "y": "{% not jsonata in JSONPath %}"}})), d, &[]);
-    check(pass(json!({"End": false})), d, &[(SchemaValidationFailed, Some("/States/P")), (MissingEndState, None)]);
-    check(json!({"StartAt": "A", "States": {}}), d, &[(SchemaValidationFailed, Some("/States"))]);
+    check(
+        pass(json!({"Parameters": {"a.$": "States.Format('{}', $.x"}})),
+        d,
+        &[(SchemaValidationFailed, Some("/States/P/Parameters"))],
+    );
+    check(
+        pass(json!({"Parameters": {"in": {"deep": [{"k.$": "bad"}]}}})),
+        d,
+        &[(
+            SchemaValidationFailed,
+            Some("/States/P/Parameters/in/deep[0]"),
+        )],
+    );
+    check(
+        pass(json!({"Parameters": "x"})),
+        d,
+        &[(SchemaValidationFailed, Some("/States/P/Parameters"))],
+    );
+    check(
+        pass(json!({"Assign": {"x.$": "$.a", "y": "{% not jsonata in JSONPath %}"}})),
+        d,
+        &[],
+    );
+    check(
+        pass(json!({"End": false})),
+        d,
+        &[
+            (SchemaValidationFailed, Some("/States/P")),
+            (MissingEndState, None),
+        ],
+    );
+    check(
+        json!({"StartAt": "A", "States": {}}),
+        d,
+        &[(SchemaValidationFailed, Some("/States"))],
+    );
     check(json!([]), d, &[(InvalidJsonDescription, None)]);
-    check(json!({"StartAt": "A", "States": {"A": {"Type": "Succeed"}}, "TimeoutSeconds": 0}), d, &[(SchemaValidationFailed, Some("/TimeoutSeconds"))]);
+    check(
+        json!({"StartAt": "A", "States": {"A": {"Type": "Succeed"}}, "TimeoutSeconds": 0}),
+        d,
+        &[(SchemaValidationFailed, Some("/TimeoutSeconds"))],
+    );
     check(
         json!({"StartAt": "M", "States": {"M": {"Type": "Map", "ItemProcessor": {"StartAt": "L", "States": {"L": {"Type": "Pass", "Next": "L"}}}, "End": true}}}),
         d,
@@ -135,15 +197,22 @@ fn table_of_single_rules() {
 
 #[test]
 fn json_syntax_errors_have_line_and_column() {
-    let report = validate("{\n  \"StartAt\": \"A\",\n  \"States\": {,}\n}", Options::default());
+    let report = validate(
+        "{\n  \"StartAt\": \"A\",\n  \"States\": {,}\n}",
+        Options::default(),
+    );
     let d = &report.diagnostics[0];
-    assert_eq!((d.code, d.line, d.column), (Code::InvalidJsonDescription, Some(3), Some(14)));
+    assert_eq!(
+        (d.code, d.line, d.column),
+        (Code::InvalidJsonDescription, Some(3), Some(14))
+    );
 }
 
 #[test]
 fn oversized_definitions_are_rejected() {
     let pad = "x".repeat(stepd_asl::MAX_DEFINITION_BYTES);
-    let text = json!({"Comment": pad, "StartAt": "A", "States": {"A": {"Type": "Succeed"}}}).to_string();
+    let text =
+        json!({"Comment": pad, "StartAt": "A", "States": {"A": {"Type": "Succeed"}}}).to_string();
     let report = validate(&text, Options::default());
     assert_eq!(report.diagnostics.len(), 1);
     assert_eq!(report.diagnostics[0].code, Code::InvalidJsonDescription);
@@ -154,7 +223,9 @@ fn oversized_definitions_are_rejected() {
 fn nested_parallel(levels: usize) -> String {
     let mut text = String::new();
     for i in 0..levels {
-        text.push_str(&format!(r#"{{"StartAt":"P{i}","States":{{"P{i}":{{"Type":"Parallel","End":true,"Branches":["#));
+        text.push_str(&format!(
+            r#"{{"StartAt":"P{i}","States":{{"P{i}":{{"Type":"Parallel","End":true,"Branches":["#
+        ));
     }
     text.push_str(r#"{"StartAt":"Leaf","States":{"Leaf":{"Type":"Succeed"}}}"#);
     for _ in 0..levels {
@@ -179,14 +250,18 @@ fn ten_thousand_nested_parallels_do_not_overflow() {
 fn deep_payloads_and_rules_do_not_overflow() {
     let n = 50_000;
     let deep = format!("{}1{}", "[".repeat(n), "]".repeat(n));
-    let text = format!(r#"{{"StartAt":"P","States":{{"P":{{"Type":"Pass","Result":{deep},"Parameters":{{"a":{deep}}},"End":true}}}}}}"#);
+    let text = format!(
+        r#"{{"StartAt":"P","States":{{"P":{{"Type":"Pass","Result":{deep},"Parameters":{{"a":{deep}}},"End":true}}}}}}"#
+    );
     assert!(validate(&text, Options::default()).is_valid());
     let mut rule = r#"{"Variable":"$.a","IsNull":true}"#.to_string();
     for _ in 0..5_000 {
         rule = format!(r#"{{"Not":{rule}}}"#);
     }
     let rule = rule.replacen("{", r#"{"Next":"S","#, 1);
-    let text = format!(r#"{{"StartAt":"C","States":{{"C":{{"Type":"Choice","Choices":[{rule}]}},"S":{{"Type":"Succeed"}}}}}}"#);
+    let text = format!(
+        r#"{{"StartAt":"C","States":{{"C":{{"Type":"Choice","Choices":[{rule}]}},"S":{{"Type":"Succeed"}}}}}}"#
+    );
     let report = validate(&text, Options::default());
     assert!(report.is_valid(), "{:?}", report.diagnostics.first());
 }

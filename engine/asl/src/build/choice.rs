@@ -3,43 +3,86 @@
 use super::fields::{self, jsonata_text};
 use super::msg;
 use super::obj::Obj;
-use crate::check::graph::Node;
+use crate::check::graph::{Vertex, Via};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::json::{drop_deep, pointer_index};
-use crate::model::{Choice, ChoiceRule, Cmp, Condition, Operand, QueryLanguage, Rhs, Test, TypeTest};
+use crate::json::{Loc, pointer_index};
+use crate::model::{
+    Choice, ChoiceRule, Cmp, Condition, Operand, QueryLanguage, Rhs, Test, TypeTest,
+};
+use crate::node::Node;
 use crate::path::Path;
 use crate::timestamp::is_rfc3339;
-use serde_json::Value;
 
 /// Every comparison operator and type test, in AWS's order.
 const OPERATORS: &[&str] = &[
-    "StringEquals", "StringEqualsPath", "StringLessThan", "StringLessThanPath", "StringGreaterThan",
-    "StringGreaterThanPath", "StringLessThanEquals", "StringLessThanEqualsPath", "StringGreaterThanEquals",
-    "StringGreaterThanEqualsPath", "StringMatches", "NumericEquals", "NumericEqualsPath", "NumericLessThan",
-    "NumericLessThanPath", "NumericGreaterThan", "NumericGreaterThanPath", "NumericLessThanEquals",
-    "NumericLessThanEqualsPath", "NumericGreaterThanEquals", "NumericGreaterThanEqualsPath", "BooleanEquals",
-    "BooleanEqualsPath", "TimestampEquals", "TimestampEqualsPath", "TimestampLessThan", "TimestampLessThanPath",
-    "TimestampGreaterThan", "TimestampGreaterThanPath", "TimestampLessThanEquals", "TimestampLessThanEqualsPath",
-    "TimestampGreaterThanEquals", "TimestampGreaterThanEqualsPath", "IsNull", "IsPresent", "IsNumeric",
-    "IsString", "IsBoolean", "IsTimestamp",
+    "StringEquals",
+    "StringEqualsPath",
+    "StringLessThan",
+    "StringLessThanPath",
+    "StringGreaterThan",
+    "StringGreaterThanPath",
+    "StringLessThanEquals",
+    "StringLessThanEqualsPath",
+    "StringGreaterThanEquals",
+    "StringGreaterThanEqualsPath",
+    "StringMatches",
+    "NumericEquals",
+    "NumericEqualsPath",
+    "NumericLessThan",
+    "NumericLessThanPath",
+    "NumericGreaterThan",
+    "NumericGreaterThanPath",
+    "NumericLessThanEquals",
+    "NumericLessThanEqualsPath",
+    "NumericGreaterThanEquals",
+    "NumericGreaterThanEqualsPath",
+    "BooleanEquals",
+    "BooleanEqualsPath",
+    "TimestampEquals",
+    "TimestampEqualsPath",
+    "TimestampLessThan",
+    "TimestampLessThanPath",
+    "TimestampGreaterThan",
+    "TimestampGreaterThanPath",
+    "TimestampLessThanEquals",
+    "TimestampLessThanEqualsPath",
+    "TimestampGreaterThanEquals",
+    "TimestampGreaterThanEqualsPath",
+    "IsNull",
+    "IsPresent",
+    "IsNumeric",
+    "IsString",
+    "IsBoolean",
+    "IsTimestamp",
 ];
 
 const RULE_KINDS: &[&str] = &["And", "Or", "Not", "Variable", "Condition"];
 
-pub(crate) fn choice(o: &mut Obj, ql: QueryLanguage, node: &mut Node, d: &mut Vec<Diagnostic>) -> Choice {
+pub(crate) fn choice(
+    o: &mut Obj<'_>,
+    ql: QueryLanguage,
+    node: &mut Vertex<'_>,
+    d: &mut Vec<Diagnostic>,
+) -> Choice {
     let mut choices = Vec::new();
     if !o.has("Choices") {
         o.missing("Choices");
     } else if let Some(items) = o.array("Choices", d) {
         let base = o.field_ptr("Choices");
         if items.is_empty() {
-            d.push(Diagnostic::error(Code::SchemaValidationFailed, base.clone(), msg::EMPTY));
+            d.push(Diagnostic::error(
+                Code::SchemaValidationFailed,
+                base.clone(),
+                msg::EMPTY,
+            ));
         }
         for (i, v) in items.into_iter().enumerate() {
-            let Some(mut r) = Obj::from_value(pointer_index(&base, i), v, d) else { continue };
+            let Some(mut r) = Obj::from_node(pointer_index(&base, i), v, d) else {
+                continue;
+            };
             let next = r.req_string("Next", d);
             if let Some(n) = &next {
-                node.targets.push((n.clone(), r.field_ptr("Next")));
+                node.targets.push((n.clone(), Via::Choice(i)));
             }
             let comment = r.string("Comment", d);
             let assign = fields::assign(&mut r, false, ql, d);
@@ -50,18 +93,24 @@ pub(crate) fn choice(o: &mut Obj, ql: QueryLanguage, node: &mut Node, d: &mut Ve
             let condition = rule(&mut r, ql, d);
             finish_rule(r, ql, d);
             if let (Some(condition), Some(next)) = (condition, next) {
-                choices.push(ChoiceRule { condition, next, comment, assign, output });
+                choices.push(ChoiceRule {
+                    condition,
+                    next,
+                    comment,
+                    assign,
+                    output,
+                });
             }
         }
     }
     let default = o.string("Default", d);
     if let Some(def) = &default {
-        node.targets.push((def.clone(), o.field_ptr("Default")));
+        node.targets.push((def.clone(), Via::Default));
     }
     Choice { choices, default }
 }
 
-fn finish_rule(r: Obj, ql: QueryLanguage, d: &mut Vec<Diagnostic>) {
+fn finish_rule(r: Obj<'_>, ql: QueryLanguage, d: &mut Vec<Diagnostic>) {
     r.finish_with(d, |k| match (k, ql) {
         ("Output" | "Condition", QueryLanguage::JSONPath) => msg::not_for_language(k, ql),
         _ => msg::unknown_field(k),
@@ -69,13 +118,20 @@ fn finish_rule(r: Obj, ql: QueryLanguage, d: &mut Vec<Diagnostic>) {
 }
 
 /// The boolean part of a rule object (everything but `Next`, `Comment`, `Assign`, `Output`).
-fn rule(r: &mut Obj, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Option<Condition> {
+fn rule(r: &mut Obj<'_>, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Option<Condition> {
     stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
         let kinds: Vec<&str> = RULE_KINDS.iter().copied().filter(|k| r.has(k)).collect();
         let has_operator = OPERATORS.iter().any(|k| r.has(k));
         if kinds.len() != 1 || (kinds[0] != "Variable" && has_operator) {
-            let m = format!("The object must have only one of the following fields, [{}]", RULE_KINDS.join(", "));
-            d.push(Diagnostic::error(Code::SchemaValidationFailed, r.ptr.clone(), m));
+            let m = format!(
+                "The object must have only one of the following fields, [{}]",
+                RULE_KINDS.join(", ")
+            );
+            d.push(Diagnostic::error(
+                Code::SchemaValidationFailed,
+                r.ptr.clone(),
+                m,
+            ));
             discard(r, RULE_KINDS.iter().chain(OPERATORS));
             return None;
         }
@@ -86,7 +142,11 @@ fn rule(r: &mut Obj, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Option<Condi
                 let items = r.array(key, d)?;
                 let base = r.field_ptr(key);
                 if items.is_empty() {
-                    d.push(Diagnostic::error(Code::SchemaValidationFailed, base.clone(), msg::EMPTY));
+                    d.push(Diagnostic::error(
+                        Code::SchemaValidationFailed,
+                        base.clone(),
+                        msg::EMPTY,
+                    ));
                 }
                 let mut rules = Vec::with_capacity(items.len());
                 for (i, v) in items.into_iter().enumerate() {
@@ -94,7 +154,11 @@ fn rule(r: &mut Obj, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Option<Condi
                         rules.push(c);
                     }
                 }
-                Some(if key == "And" { Condition::And(rules) } else { Condition::Or(rules) })
+                Some(if key == "And" {
+                    Condition::And(rules)
+                } else {
+                    Condition::Or(rules)
+                })
             }
             "Not" => {
                 let v = r.take("Not")?;
@@ -107,38 +171,54 @@ fn rule(r: &mut Obj, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Option<Condi
 }
 
 /// A rule inside `And`/`Or`/`Not`: no `Next`, `Assign` or `Output` of its own.
-fn nested(ptr: String, v: Value, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Option<Condition> {
-    let mut r = Obj::from_value(ptr, v, d)?;
+fn nested(
+    ptr: String,
+    v: Node<'_>,
+    ql: QueryLanguage,
+    d: &mut Vec<Diagnostic>,
+) -> Option<Condition> {
+    let mut r = Obj::from_node(ptr, v, d)?;
     r.take("Comment");
     let c = rule(&mut r, ql, d);
     finish_rule(r, ql, d);
     c
 }
 
-fn condition(r: &mut Obj, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Option<Condition> {
+fn condition(r: &mut Obj<'_>, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Option<Condition> {
     if ql != QueryLanguage::JSONata {
         return None; // left in place: reported as a JSONata-only field
     }
     let ptr = r.field_ptr("Condition");
     match r.take("Condition")? {
-        Value::String(s) if jsonata_text(&s).is_some() => fields::expr(&s, &ptr, false, d).map(Condition::Expr),
-        Value::Bool(b) => Some(Condition::Expr(crate::model::Expr { source: b.to_string() })),
-        other => {
+        Node::Str(s) if jsonata_text(&s).is_some() => {
+            fields::expr(&s, &Loc::At(&ptr), false, d).map(Condition::Expr)
+        }
+        Node::Bool(b) => Some(Condition::Expr(crate::model::Expr {
+            source: b.to_string(),
+        })),
+        _ => {
             let m = "Condition must be a JSONata expression '{% ... %}' or a boolean";
             d.push(Diagnostic::error(Code::SchemaValidationFailed, ptr, m));
-            drop_deep(other);
             None
         }
     }
 }
 
 /// `Variable` with exactly one operator.
-fn comparison(r: &mut Obj, d: &mut Vec<Diagnostic>) -> Option<Condition> {
+fn comparison(r: &mut Obj<'_>, d: &mut Vec<Diagnostic>) -> Option<Condition> {
     let variable = fields::path(r, "Variable", false, d);
     let ops: Vec<&str> = OPERATORS.iter().copied().filter(|k| r.has(k)).collect();
     if ops.len() != 1 {
-        let m = if ops.is_empty() { msg::need_one(OPERATORS) } else { msg::only_one(OPERATORS) };
-        d.push(Diagnostic::error(Code::SchemaValidationFailed, r.ptr.clone(), m));
+        let m = if ops.is_empty() {
+            msg::need_one(OPERATORS)
+        } else {
+            msg::only_one(OPERATORS)
+        };
+        d.push(Diagnostic::error(
+            Code::SchemaValidationFailed,
+            r.ptr.clone(),
+            m,
+        ));
         discard(r, OPERATORS.iter());
         return None;
     }
@@ -146,23 +226,26 @@ fn comparison(r: &mut Obj, d: &mut Vec<Diagnostic>) -> Option<Condition> {
     let ptr = r.field_ptr(op);
     let v = r.take(op)?;
     let test = test(op, v, &ptr, d)?;
-    Some(Condition::Test { variable: variable?, test })
+    Some(Condition::Test {
+        variable: variable?,
+        test,
+    })
 }
 
-fn test(op: &str, v: Value, ptr: &str, d: &mut Vec<Diagnostic>) -> Option<Test> {
+fn test(op: &str, v: Node<'_>, ptr: &str, d: &mut Vec<Diagnostic>) -> Option<Test> {
     let err = |d: &mut Vec<Diagnostic>, m: String| {
         d.push(Diagnostic::error(Code::SchemaValidationFailed, ptr, m));
         None
     };
     if let Some(tt) = type_test(op) {
         return match v {
-            Value::Bool(b) => Some(Test::Is(tt, b)),
+            Node::Bool(b) => Some(Test::Is(tt, b)),
             _ => err(d, msg::wrong_type("BOOLEAN")),
         };
     }
     if op == "StringMatches" {
         return match v {
-            Value::String(s) => Some(Test::Matches(s)),
+            Node::Str(s) => Some(Test::Matches(s.into_owned())),
             _ => err(d, msg::wrong_type("STRING")),
         };
     }
@@ -209,17 +292,15 @@ fn test(op: &str, v: Value, ptr: &str, d: &mut Vec<Diagnostic>) -> Option<Test> 
         if operand == Operand::Timestamp && !v.as_str().is_some_and(is_rfc3339) {
             return err(d, "String does not match RFC3339 timestamp".into());
         }
-        Rhs::Literal(v)
+        Rhs::Literal(v.into_value())
     };
     Some(Test::Compare { operand, cmp, rhs })
 }
 
 /// Removes fields already reported as a group, so they are not reported again one by one.
-fn discard<'a>(r: &mut Obj, keys: impl Iterator<Item = &'a &'a str>) {
+fn discard<'a>(r: &mut Obj<'_>, keys: impl Iterator<Item = &'a &'a str>) {
     for k in keys {
-        if let Some(v) = r.take(k) {
-            drop_deep(v);
-        }
+        r.take(k);
     }
 }
 
@@ -234,4 +315,3 @@ fn type_test(op: &str) -> Option<TypeTest> {
         _ => return None,
     })
 }
-

@@ -2,11 +2,12 @@
 //! Retry and Catch.
 
 use super::msg;
-use super::obj::{Obj, as_uint};
+use super::obj::Obj;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::intrinsic::Call;
-use crate::json::{drop_deep, pointer_index, pointer_push};
+use crate::json::{Loc, pointer_index};
 use crate::model::{Catcher, Dyn, Expr, Jitter, QueryLanguage, Retrier, Template};
+use crate::node::Node;
 use crate::path::Path;
 use serde_json::Value;
 
@@ -20,40 +21,60 @@ pub(crate) fn jsonata_text(s: &str) -> Option<&str> {
 }
 
 /// Reads a JSONata `{% %}` string into a checked expression. `$states.errorOutput` exists only in a Catch.
-pub(crate) fn expr(s: &str, ptr: &str, in_catch: bool, d: &mut Vec<Diagnostic>) -> Option<Expr> {
+pub(crate) fn expr(s: &str, at: &Loc<'_>, in_catch: bool, d: &mut Vec<Diagnostic>) -> Option<Expr> {
     let text = jsonata_text(s)?;
     match crate::jsonata::check(text, in_catch) {
-        Ok(()) => Some(Expr { source: text.trim().to_string() }),
+        Ok(()) => Some(Expr {
+            source: text.trim().to_string(),
+        }),
         Err((code, message)) => {
-            d.push(Diagnostic::error(code, ptr, message));
+            d.push(Diagnostic::error(code, at.render(), message));
             None
         }
     }
 }
 
 /// `InputPath`/`OutputPath`/`ResultPath`: absent means `$`, `null` means none.
-pub(crate) fn io_path(o: &mut Obj, key: &str, reference: bool, d: &mut Vec<Diagnostic>) -> Option<Path> {
+pub(crate) fn io_path(
+    o: &mut Obj<'_>,
+    key: &str,
+    reference: bool,
+    d: &mut Vec<Diagnostic>,
+) -> Option<Path> {
     let v = match o.take(key) {
         None => return Some(Path::root()),
         Some(v) => v,
     };
     match v {
-        Value::Null => None,
-        Value::String(s) => Some(parse_path(o, key, &s, reference, d).unwrap_or_else(Path::root)),
-        other => {
+        Node::Null => None,
+        Node::Str(s) => Some(parse_path(o, key, &s, reference, d).unwrap_or_else(Path::root)),
+        _ => {
             o.error(key, msg::wrong_type("STRING"), d);
-            drop_deep(other);
             Some(Path::root())
         }
     }
 }
 
-fn parse_path(o: &Obj, key: &str, s: &str, reference: bool, d: &mut Vec<Diagnostic>) -> Option<Path> {
-    let parsed = if reference { Path::parse_reference(s) } else { Path::parse(s) };
+fn parse_path(
+    o: &Obj<'_>,
+    key: &str,
+    s: &str,
+    reference: bool,
+    d: &mut Vec<Diagnostic>,
+) -> Option<Path> {
+    let parsed = if reference {
+        Path::parse_reference(s)
+    } else {
+        Path::parse(s)
+    };
     match parsed {
         Ok(p) => Some(p),
         Err(e) => {
-            let m = if reference { msg::reference_path(&e.reason) } else { msg::JSONPATH.to_string() };
+            let m = if reference {
+                msg::reference_path(&e.reason)
+            } else {
+                msg::JSONPATH.to_string()
+            };
             o.error(key, m, d);
             None
         }
@@ -61,14 +82,19 @@ fn parse_path(o: &Obj, key: &str, s: &str, reference: bool, d: &mut Vec<Diagnost
 }
 
 /// A string field holding a JSONPath (`SecondsPath`, `Variable`...), or `None` when absent or invalid.
-pub(crate) fn path(o: &mut Obj, key: &str, reference: bool, d: &mut Vec<Diagnostic>) -> Option<Path> {
+pub(crate) fn path(
+    o: &mut Obj<'_>,
+    key: &str,
+    reference: bool,
+    d: &mut Vec<Diagnostic>,
+) -> Option<Path> {
     let s = o.string(key, d)?;
     parse_path(o, key, &s, reference, d)
 }
 
 /// A count or duration: a literal integer, `<key>Path` in JSONPath, or a `{% %}` string in JSONata.
 pub(crate) fn dyn_uint(
-    o: &mut Obj,
+    o: &mut Obj<'_>,
     key: &str,
     min: u64,
     max: u64,
@@ -77,19 +103,22 @@ pub(crate) fn dyn_uint(
 ) -> Option<Dyn<u64>> {
     let path_key = format!("{key}Path");
     if o.has(key) && o.has(&path_key) {
-        d.push(Diagnostic::error(Code::SchemaValidationFailed, o.ptr.clone(), msg::only_one(&[key, &path_key])));
-        o.take(key).map(drop_deep);
+        d.push(Diagnostic::error(
+            Code::SchemaValidationFailed,
+            o.ptr.clone(),
+            msg::only_one(&[key, &path_key]),
+        ));
+        o.take(key);
     }
     if ql == QueryLanguage::JSONPath && o.has(&path_key) {
         return path(o, &path_key, false, d).map(Dyn::Path);
     }
     let v = o.take(key)?;
-    let ptr = o.field_ptr(key);
     match (&v, ql) {
-        (Value::String(s), QueryLanguage::JSONata) if jsonata_text(s).is_some() => {
-            expr(s, &ptr, false, d).map(Dyn::Expr)
+        (Node::Str(s), QueryLanguage::JSONata) if jsonata_text(s).is_some() => {
+            expr(s, &Loc::Key(&Loc::At(&o.ptr), key), false, d).map(Dyn::Expr)
         }
-        _ => match as_uint(&v) {
+        _ => match v.as_uint() {
             Some(n) if n < min => {
                 o.error(key, msg::minimum(min), d);
                 None
@@ -105,7 +134,6 @@ pub(crate) fn dyn_uint(
             }
             None => {
                 o.error(key, msg::wrong_type("INTEGER"), d);
-                drop_deep(v);
                 None
             }
         },
@@ -113,11 +141,20 @@ pub(crate) fn dyn_uint(
 }
 
 /// A string that may instead come from `<key>Path` (JSONPath) or a `{% %}` expression (JSONata).
-pub(crate) fn dyn_string(o: &mut Obj, key: &str, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Option<Dyn<String>> {
+pub(crate) fn dyn_string(
+    o: &mut Obj<'_>,
+    key: &str,
+    ql: QueryLanguage,
+    d: &mut Vec<Diagnostic>,
+) -> Option<Dyn<String>> {
     let path_key = format!("{key}Path");
     if o.has(key) && o.has(&path_key) {
-        d.push(Diagnostic::error(Code::SchemaValidationFailed, o.ptr.clone(), msg::only_one(&[key, &path_key])));
-        o.take(key).map(drop_deep);
+        d.push(Diagnostic::error(
+            Code::SchemaValidationFailed,
+            o.ptr.clone(),
+            msg::only_one(&[key, &path_key]),
+        ));
+        o.take(key);
     }
     if ql == QueryLanguage::JSONPath && o.has(&path_key) {
         let s = o.string(&path_key, d)?;
@@ -135,76 +172,93 @@ pub(crate) fn dyn_string(o: &mut Obj, key: &str, ql: QueryLanguage, d: &mut Vec<
     }
     let s = o.string(key, d)?;
     if ql == QueryLanguage::JSONata && jsonata_text(&s).is_some() {
-        let ptr = o.field_ptr(key);
-        return expr(&s, &ptr, false, d).map(Dyn::Expr);
+        return expr(&s, &Loc::Key(&Loc::At(&o.ptr), key), false, d).map(Dyn::Expr);
     }
     Some(Dyn::Fixed(s))
 }
 
 /// Reads a payload template in the state's query language (`in_catch` for a catcher's `Output`/`Assign`).
-pub(crate) fn template(v: Value, ptr: &str, in_catch: bool, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Template {
+pub(crate) fn template(
+    v: Node<'_>,
+    at: &Loc<'_>,
+    in_catch: bool,
+    ql: QueryLanguage,
+    d: &mut Vec<Diagnostic>,
+) -> Template {
     match ql {
-        QueryLanguage::JSONPath => jsonpath_template(v, ptr, d),
-        QueryLanguage::JSONata => jsonata_template(v, ptr, in_catch, d),
+        QueryLanguage::JSONPath => jsonpath_template(v, at, d),
+        QueryLanguage::JSONata => jsonata_template(v, at, in_catch, d),
     }
 }
 
 /// A template field that must be an object in JSONPath (`Parameters`, `ResultSelector`...).
 pub(crate) fn object_template(
-    o: &mut Obj,
+    o: &mut Obj<'_>,
     key: &str,
     ql: QueryLanguage,
     d: &mut Vec<Diagnostic>,
 ) -> Option<Template> {
     let v = o.take(key)?;
-    let ptr = o.field_ptr(key);
     let ok = match (&v, ql) {
-        (Value::Object(_), _) => true,
-        (Value::String(s), QueryLanguage::JSONata) => jsonata_text(s).is_some(),
+        (Node::Object(_), _) => true,
+        (Node::Str(s), QueryLanguage::JSONata) => jsonata_text(s).is_some(),
         _ => false,
     };
     if !ok {
         o.error(key, msg::wrong_type("OBJECT"), d);
-        drop_deep(v);
         return None;
     }
-    Some(template(v, &ptr, false, ql, d))
+    Some(template(v, &Loc::Key(&Loc::At(&o.ptr), key), false, ql, d))
 }
 
 /// A template field that may hold any JSON value (`Output`, `Items`, `Arguments`).
 pub(crate) fn any_template(
-    o: &mut Obj,
+    o: &mut Obj<'_>,
     key: &str,
     in_catch: bool,
     ql: QueryLanguage,
     d: &mut Vec<Diagnostic>,
 ) -> Option<Template> {
     let v = o.take(key)?;
-    let ptr = o.field_ptr(key);
-    Some(template(v, &ptr, in_catch, ql, d))
+    Some(template(
+        v,
+        &Loc::Key(&Loc::At(&o.ptr), key),
+        in_catch,
+        ql,
+        d,
+    ))
 }
 
 /// `Assign`: an object whose keys are variable names (with `.$` in JSONPath for computed values).
-pub(crate) fn assign(o: &mut Obj, in_catch: bool, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Option<Template> {
+pub(crate) fn assign(
+    o: &mut Obj<'_>,
+    in_catch: bool,
+    ql: QueryLanguage,
+    d: &mut Vec<Diagnostic>,
+) -> Option<Template> {
     let v = o.take("Assign")?;
-    let ptr = o.field_ptr("Assign");
-    let Value::Object(map) = &v else {
+    let at = Loc::Key(&Loc::At(&o.ptr), "Assign");
+    let Node::Object(map) = &v else {
         o.error("Assign", msg::wrong_type("OBJECT"), d);
-        drop_deep(v);
         return None;
     };
     for key in map.keys() {
-        let name = key.strip_suffix(".$").filter(|_| ql == QueryLanguage::JSONPath).unwrap_or(key);
-        let at = pointer_push(&ptr, key);
+        let name = key
+            .strip_suffix(".$")
+            .filter(|_| ql == QueryLanguage::JSONPath)
+            .unwrap_or(key);
+        let at = || Loc::Key(&at, key).render();
         if name == "states" {
             let m = "Cannot assign to reserved variable '$states'.";
-            d.push(Diagnostic::error(Code::ReservedVariableName, at, m));
+            d.push(Diagnostic::error(Code::ReservedVariableName, at(), m));
         } else if !valid_variable_name(name) {
-            let m = format!("Invalid variable name '{name}': the variable name contains invalid characters.");
-            d.push(Diagnostic::error(Code::InvalidVariableName, at, m));
+            let m = format!(
+                "Invalid variable name '{name}': the variable name contains invalid characters."
+            );
+            d.push(Diagnostic::error(Code::InvalidVariableName, at(), m));
         }
     }
-    Some(template(v, &ptr, in_catch, ql, d))
+    Some(template(v, &at, in_catch, ql, d))
 }
 
 /// Letters, digits and `_`, not starting with a digit, at most 80 characters.
@@ -215,77 +269,89 @@ fn valid_variable_name(name: &str) -> bool {
         && name.chars().count() <= 80
 }
 
-fn jsonpath_template(v: Value, ptr: &str, d: &mut Vec<Diagnostic>) -> Template {
+fn jsonpath_template(v: Node<'_>, at: &Loc<'_>, d: &mut Vec<Diagnostic>) -> Template {
     stacker::maybe_grow(64 * 1024, 1024 * 1024, || match v {
-        Value::Object(map) => {
+        Node::Object(map) => {
+            let map = map.into_vec();
             let mut fields = Vec::with_capacity(map.len());
             for (k, v) in map {
                 if let Some(name) = k.strip_suffix(".$") {
                     let t = match &v {
-                        Value::String(s) if Call::looks_like_call(s) => Call::parse(s).ok().map(Template::Intrinsic),
-                        Value::String(s) => Path::parse(s).ok().map(Template::Path),
+                        Node::Str(s) if Call::looks_like_call(s) => {
+                            Call::parse(s).ok().map(Template::Intrinsic)
+                        }
+                        Node::Str(s) => Path::parse(s).ok().map(Template::Path),
                         _ => None,
                     };
                     match t {
                         Some(t) => fields.push((name.to_string(), t)),
                         None => d.push(Diagnostic::error(
                             Code::SchemaValidationFailed,
-                            ptr,
+                            at.render(),
                             msg::path_or_intrinsic(&k),
                         )),
                     }
-                    drop_deep(v);
                 } else {
-                    let child = pointer_push(ptr, &k);
-                    fields.push((k, jsonpath_template(v, &child, d)));
+                    let t = jsonpath_template(v, &Loc::Key(at, &k), d);
+                    fields.push((k.into_owned(), t));
                 }
             }
             collapse_object(fields)
         }
-        Value::Array(items) => {
+        Node::Array(items) => {
             let items: Vec<Template> = items
+                .into_vec()
                 .into_iter()
                 .enumerate()
-                .map(|(i, v)| jsonpath_template(v, &pointer_index(ptr, i), d))
+                .map(|(i, v)| jsonpath_template(v, &Loc::Index(at, i), d))
                 .collect();
             collapse_array(items)
         }
-        other => Template::Literal(other),
+        other => Template::Literal(other.into_value()),
     })
 }
 
-fn jsonata_template(v: Value, ptr: &str, in_catch: bool, d: &mut Vec<Diagnostic>) -> Template {
+fn jsonata_template(
+    v: Node<'_>,
+    at: &Loc<'_>,
+    in_catch: bool,
+    d: &mut Vec<Diagnostic>,
+) -> Template {
     stacker::maybe_grow(64 * 1024, 1024 * 1024, || match v {
-        Value::String(s) if jsonata_text(&s).is_some() => match expr(&s, ptr, in_catch, d) {
+        Node::Str(s) if jsonata_text(&s).is_some() => match expr(&s, at, in_catch, d) {
             Some(e) => Template::Expr(e),
-            None => Template::Literal(Value::String(s)),
+            None => Template::Literal(Value::String(s.into_owned())),
         },
-        Value::Object(map) => {
+        Node::Object(map) => {
             let fields = map
+                .into_vec()
                 .into_iter()
                 .map(|(k, v)| {
-                    let child = pointer_push(ptr, &k);
-                    let t = jsonata_template(v, &child, in_catch, d);
-                    (k, t)
+                    let t = jsonata_template(v, &Loc::Key(at, &k), in_catch, d);
+                    (k.into_owned(), t)
                 })
                 .collect();
             collapse_object(fields)
         }
-        Value::Array(items) => {
+        Node::Array(items) => {
             let items = items
+                .into_vec()
                 .into_iter()
                 .enumerate()
-                .map(|(i, v)| jsonata_template(v, &pointer_index(ptr, i), in_catch, d))
+                .map(|(i, v)| jsonata_template(v, &Loc::Index(at, i), in_catch, d))
                 .collect();
             collapse_array(items)
         }
-        other => Template::Literal(other),
+        other => Template::Literal(other.into_value()),
     })
 }
 
 /// Turns an object whose fields are all literal back into one literal value.
 fn collapse_object(mut fields: Vec<(String, Template)>) -> Template {
-    if fields.iter().all(|(_, t)| matches!(t, Template::Literal(_))) {
+    if fields
+        .iter()
+        .all(|(_, t)| matches!(t, Template::Literal(_)))
+    {
         let map = fields
             .iter_mut()
             .map(|(k, t)| (std::mem::take(k), take_literal(t)))
@@ -312,13 +378,17 @@ fn take_literal(t: &mut Template) -> Value {
 }
 
 /// `Retry`: an array of retriers.
-pub(crate) fn retry(o: &mut Obj, d: &mut Vec<Diagnostic>) -> Vec<Retrier> {
-    let Some(items) = o.array("Retry", d) else { return Vec::new() };
+pub(crate) fn retry(o: &mut Obj<'_>, d: &mut Vec<Diagnostic>) -> Vec<Retrier> {
+    let Some(items) = o.array("Retry", d) else {
+        return Vec::new();
+    };
     let base = o.field_ptr("Retry");
     let count = items.len();
     let mut out = Vec::with_capacity(count);
     for (i, v) in items.into_iter().enumerate() {
-        let Some(mut r) = Obj::from_value(pointer_index(&base, i), v, d) else { continue };
+        let Some(mut r) = Obj::from_node(pointer_index(&base, i), v, d) else {
+            continue;
+        };
         let error_equals = error_equals(&mut r, i + 1 == count, d);
         let interval_seconds = bounded(&mut r, "IntervalSeconds", 1, d).unwrap_or(1);
         let max_attempts = bounded(&mut r, "MaxAttempts", 0, d).unwrap_or(3);
@@ -337,12 +407,19 @@ pub(crate) fn retry(o: &mut Obj, d: &mut Vec<Diagnostic>) -> Vec<Retrier> {
         };
         r.take("Comment");
         r.finish(d);
-        out.push(Retrier { error_equals, interval_seconds, max_attempts, backoff_rate, max_delay_seconds, jitter });
+        out.push(Retrier {
+            error_equals,
+            interval_seconds,
+            max_attempts,
+            backoff_rate,
+            max_delay_seconds,
+            jitter,
+        });
     }
     out
 }
 
-fn bounded(o: &mut Obj, key: &str, min: u64, d: &mut Vec<Diagnostic>) -> Option<u64> {
+fn bounded(o: &mut Obj<'_>, key: &str, min: u64, d: &mut Vec<Diagnostic>) -> Option<u64> {
     let n = o.uint(key, d)?;
     if n < min {
         o.error(key, msg::minimum(min), d);
@@ -353,42 +430,55 @@ fn bounded(o: &mut Obj, key: &str, min: u64, d: &mut Vec<Diagnostic>) -> Option<
 }
 
 /// `ErrorEquals`: non-empty strings; `States.ALL` only alone and only in the last retrier or catcher.
-fn error_equals(o: &mut Obj, last: bool, d: &mut Vec<Diagnostic>) -> Vec<String> {
+fn error_equals(o: &mut Obj<'_>, last: bool, d: &mut Vec<Diagnostic>) -> Vec<String> {
     if !o.has("ErrorEquals") {
         o.missing("ErrorEquals");
         return Vec::new();
     }
-    let Some(items) = o.array("ErrorEquals", d) else { return Vec::new() };
+    let Some(items) = o.array("ErrorEquals", d) else {
+        return Vec::new();
+    };
     let mut out = Vec::with_capacity(items.len());
-    let ptr = o.field_ptr("ErrorEquals");
+    let ptr = || o.field_ptr("ErrorEquals");
     if items.is_empty() {
-        d.push(Diagnostic::error(Code::SchemaValidationFailed, ptr.clone(), msg::EMPTY));
+        d.push(Diagnostic::error(
+            Code::SchemaValidationFailed,
+            ptr(),
+            msg::EMPTY,
+        ));
     }
     let n = items.len();
     for v in items {
         match v {
-            Value::String(s) => out.push(s),
-            other => {
-                d.push(Diagnostic::error(Code::SchemaValidationFailed, ptr.clone(), msg::wrong_type("STRING")));
-                drop_deep(other);
+            Node::Str(s) => out.push(s.into_owned()),
+            _ => {
+                d.push(Diagnostic::error(
+                    Code::SchemaValidationFailed,
+                    ptr(),
+                    msg::wrong_type("STRING"),
+                ));
             }
         }
     }
     if out.iter().any(|e| e == "States.ALL") && (n > 1 || !last) {
         let m = "States.ALL must appear alone and at end of list";
-        d.push(Diagnostic::error(Code::SchemaValidationFailed, ptr, m));
+        d.push(Diagnostic::error(Code::SchemaValidationFailed, ptr(), m));
     }
     out
 }
 
 /// `Catch`: an array of catchers, each with `Next`.
-pub(crate) fn catch(o: &mut Obj, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Vec<Catcher> {
-    let Some(items) = o.array("Catch", d) else { return Vec::new() };
+pub(crate) fn catch(o: &mut Obj<'_>, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Vec<Catcher> {
+    let Some(items) = o.array("Catch", d) else {
+        return Vec::new();
+    };
     let base = o.field_ptr("Catch");
     let count = items.len();
     let mut out = Vec::with_capacity(count);
     for (i, v) in items.into_iter().enumerate() {
-        let Some(mut c) = Obj::from_value(pointer_index(&base, i), v, d) else { continue };
+        let Some(mut c) = Obj::from_node(pointer_index(&base, i), v, d) else {
+            continue;
+        };
         let error_equals = error_equals(&mut c, i + 1 == count, d);
         let next = c.req_string("Next", d).unwrap_or_default();
         let (result_path, output) = match ql {
@@ -398,10 +488,18 @@ pub(crate) fn catch(o: &mut Obj, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> 
         let assign = assign(&mut c, true, ql, d);
         c.take("Comment");
         c.finish_with(d, |k| match (k, ql) {
-            ("ResultPath", QueryLanguage::JSONata) | ("Output", QueryLanguage::JSONPath) => msg::not_for_language(k, ql),
+            ("ResultPath", QueryLanguage::JSONata) | ("Output", QueryLanguage::JSONPath) => {
+                msg::not_for_language(k, ql)
+            }
             _ => msg::unknown_field(k),
         });
-        out.push(Catcher { error_equals, next, result_path, output, assign });
+        out.push(Catcher {
+            error_equals,
+            next,
+            result_path,
+            output,
+            assign,
+        });
     }
     out
 }

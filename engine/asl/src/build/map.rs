@@ -5,26 +5,45 @@ use super::fields::{self, MAX_SECONDS, jsonata_text};
 use super::obj::Obj;
 use super::{Builder, msg};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::json::drop_deep;
-use crate::model::{BatchSpec, Dyn, ItemReader, Map, MachineId, MapMode, QueryLanguage, ResultWriter};
-use serde_json::Value;
+use crate::json::Loc;
+use crate::model::{
+    BatchSpec, Dyn, ItemReader, MachineId, Map, MapMode, QueryLanguage, ResultWriter,
+};
+use crate::node::Node;
 
 /// Longest Map label AWS accepts.
 pub const MAX_LABEL_CHARS: usize = 40;
 
 /// Fields only a distributed Map may use.
 const DISTRIBUTED_ONLY: &[&str] = &[
-    "ItemReader", "ItemBatcher", "ResultWriter", "Label", "ToleratedFailurePercentage",
-    "ToleratedFailurePercentagePath", "ToleratedFailureCount", "ToleratedFailureCountPath",
+    "ItemReader",
+    "ItemBatcher",
+    "ResultWriter",
+    "Label",
+    "ToleratedFailurePercentage",
+    "ToleratedFailurePercentagePath",
+    "ToleratedFailureCount",
+    "ToleratedFailureCountPath",
 ];
 
-pub(crate) fn map(b: &mut Builder, o: &mut Obj, at: (MachineId, usize), ql: QueryLanguage) -> Option<Map> {
+pub(crate) fn map<'a>(
+    b: &mut Builder<'a>,
+    o: &mut Obj<'a>,
+    at: (MachineId, usize),
+    ql: QueryLanguage,
+) -> Option<Map> {
     let (processor, mode, execution_type, legacy_iterator) = processor(b, o, at)?;
     let d = &mut b.d;
     if mode == MapMode::Inline {
         for k in DISTRIBUTED_ONLY.iter().filter(|k| o.has(k)) {
-            let m = format!("Field '{k}' is only supported for a Map with ProcessorConfig Mode DISTRIBUTED");
-            d.push(Diagnostic::error(Code::SchemaValidationFailed, o.ptr.clone(), m));
+            let m = format!(
+                "Field '{k}' is only supported for a Map with ProcessorConfig Mode DISTRIBUTED"
+            );
+            d.push(Diagnostic::error(
+                Code::SchemaValidationFailed,
+                o.ptr.clone(),
+                m,
+            ));
         }
     }
     let (items_path, items) = match ql {
@@ -35,7 +54,11 @@ pub(crate) fn map(b: &mut Builder, o: &mut Obj, at: (MachineId, usize), ql: Quer
     if ql == QueryLanguage::JSONPath && o.has("Parameters") {
         if item_selector.is_some() {
             let m = msg::only_one(&["ItemSelector", "Parameters"]);
-            d.push(Diagnostic::error(Code::SchemaValidationFailed, o.ptr.clone(), m));
+            d.push(Diagnostic::error(
+                Code::SchemaValidationFailed,
+                o.ptr.clone(),
+                m,
+            ));
         }
         item_selector = fields::object_template(o, "Parameters", ql, d);
     }
@@ -70,15 +93,23 @@ pub(crate) fn map(b: &mut Builder, o: &mut Obj, at: (MachineId, usize), ql: Quer
 }
 
 /// `ItemProcessor` (with `ProcessorConfig`) or the legacy `Iterator`; queues the processor's states.
-fn processor(b: &mut Builder, o: &mut Obj, at: (MachineId, usize)) -> Option<(MachineId, MapMode, Option<String>, bool)> {
+fn processor<'a>(
+    b: &mut Builder<'a>,
+    o: &mut Obj<'a>,
+    at: (MachineId, usize),
+) -> Option<(MachineId, MapMode, Option<String>, bool)> {
     let d = &mut b.d;
     let (key, legacy) = match (o.has("ItemProcessor"), o.has("Iterator")) {
         (true, false) => ("ItemProcessor", false),
         (false, true) => ("Iterator", true),
         (true, true) => {
             let m = msg::only_one(&["ItemProcessor", "Iterator"]);
-            d.push(Diagnostic::error(Code::SchemaValidationFailed, o.ptr.clone(), m));
-            o.take("Iterator").map(drop_deep);
+            d.push(Diagnostic::error(
+                Code::SchemaValidationFailed,
+                o.ptr.clone(),
+                m,
+            ));
+            o.take("Iterator");
             ("ItemProcessor", false)
         }
         (false, false) => {
@@ -98,7 +129,9 @@ fn processor(b: &mut Builder, o: &mut Obj, at: (MachineId, usize)) -> Option<(Ma
         match (execution_type.as_deref(), mode) {
             (None, _) => {}
             (Some("STANDARD" | "EXPRESS"), MapMode::Distributed) => {}
-            (Some(_), MapMode::Distributed) => cfg.error("ExecutionType", msg::one_of(&["STANDARD", "EXPRESS"]), d),
+            (Some(_), MapMode::Distributed) => {
+                cfg.error("ExecutionType", msg::one_of(&["STANDARD", "EXPRESS"]), d)
+            }
             (Some(_), MapMode::Inline) => {
                 let m = "Field 'ExecutionType' is only supported for a Map with ProcessorConfig Mode DISTRIBUTED";
                 cfg.error("ExecutionType", m.into(), d);
@@ -110,82 +143,111 @@ fn processor(b: &mut Builder, o: &mut Obj, at: (MachineId, usize)) -> Option<(Ma
 }
 
 /// JSONata `Items`: an array, or an expression yielding one.
-fn items(o: &mut Obj, d: &mut Vec<Diagnostic>) -> Option<crate::model::Template> {
+fn items(o: &mut Obj<'_>, d: &mut Vec<Diagnostic>) -> Option<crate::model::Template> {
     let ptr = o.field_ptr("Items");
     let v = o.take("Items")?;
     match &v {
-        Value::Array(_) => {}
-        Value::String(s) if jsonata_text(s).is_some() => {}
+        Node::Array(_) => {}
+        Node::Str(s) if jsonata_text(s).is_some() => {}
         _ => {
             let m = "Items must be an array or a JSONata expression '{% ... %}'";
             d.push(Diagnostic::error(Code::SchemaValidationFailed, ptr, m));
-            drop_deep(v);
             return None;
         }
     }
-    Some(fields::template(v, &ptr, false, QueryLanguage::JSONata, d))
+    Some(fields::template(
+        v,
+        &Loc::At(&ptr),
+        false,
+        QueryLanguage::JSONata,
+        d,
+    ))
 }
 
 /// `ToleratedFailurePercentage` (0–100, fractions allowed) or its `Path`/expression forms.
-fn percentage(o: &mut Obj, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Option<Dyn<f64>> {
+fn percentage(o: &mut Obj<'_>, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Option<Dyn<f64>> {
     const KEY: &str = "ToleratedFailurePercentage";
     const PATH_KEY: &str = "ToleratedFailurePercentagePath";
     if o.has(KEY) && o.has(PATH_KEY) {
-        d.push(Diagnostic::error(Code::SchemaValidationFailed, o.ptr.clone(), msg::only_one(&[KEY, PATH_KEY])));
-        o.take(KEY).map(drop_deep);
+        d.push(Diagnostic::error(
+            Code::SchemaValidationFailed,
+            o.ptr.clone(),
+            msg::only_one(&[KEY, PATH_KEY]),
+        ));
+        o.take(KEY);
     }
     if ql == QueryLanguage::JSONPath && o.has(PATH_KEY) {
         return fields::path(o, PATH_KEY, false, d).map(Dyn::Path);
     }
     let ptr = o.field_ptr(KEY);
     match o.take(KEY)? {
-        Value::String(s) if ql == QueryLanguage::JSONata && jsonata_text(&s).is_some() => {
-            fields::expr(&s, &ptr, false, d).map(Dyn::Expr)
+        Node::Str(s) if ql == QueryLanguage::JSONata && jsonata_text(&s).is_some() => {
+            fields::expr(&s, &Loc::At(&ptr), false, d).map(Dyn::Expr)
         }
-        Value::Number(n) => match n.as_f64() {
+        Node::Number(n) => match n.as_f64() {
             Some(f) if (0.0..=100.0).contains(&f) => Some(Dyn::Fixed(f)),
             Some(f) => {
-                let m = if f < 0.0 { msg::minimum(0) } else { msg::maximum(100) };
+                let m = if f < 0.0 {
+                    msg::minimum(0)
+                } else {
+                    msg::maximum(100)
+                };
                 o.error(KEY, m, d);
                 None
             }
             None => None,
         },
-        other => {
+        _ => {
             o.error(KEY, msg::wrong_type("NUMBER"), d);
-            drop_deep(other);
             None
         }
     }
 }
 
 /// `Parameters` in JSONPath, `Arguments` in JSONata, for a reader or writer.
-fn arguments(o: &mut Obj, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Option<crate::model::Template> {
+fn arguments(
+    o: &mut Obj<'_>,
+    ql: QueryLanguage,
+    d: &mut Vec<Diagnostic>,
+) -> Option<crate::model::Template> {
     match ql {
         QueryLanguage::JSONPath => fields::object_template(o, "Parameters", ql, d),
         QueryLanguage::JSONata => fields::any_template(o, "Arguments", false, ql, d),
     }
 }
 
-fn item_reader(o: &mut Obj, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Option<ItemReader> {
+fn item_reader(o: &mut Obj<'_>, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Option<ItemReader> {
     let mut r = o.object("ItemReader", d)?;
     let resource = r.req_string("Resource", d).unwrap_or_default();
     let reader_config = fields::object_template(&mut r, "ReaderConfig", ql, d);
     let arguments = arguments(&mut r, ql, d);
     r.finish(d);
-    Some(ItemReader { resource, reader_config, arguments })
+    Some(ItemReader {
+        resource,
+        reader_config,
+        arguments,
+    })
 }
 
-fn item_batcher(o: &mut Obj, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Option<BatchSpec> {
+fn item_batcher(o: &mut Obj<'_>, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Option<BatchSpec> {
     let mut r = o.object("ItemBatcher", d)?;
     let max_items_per_batch = fields::dyn_uint(&mut r, "MaxItemsPerBatch", 0, u64::MAX, ql, d);
-    let max_input_bytes_per_batch = fields::dyn_uint(&mut r, "MaxInputBytesPerBatch", 0, 262_144, ql, d);
+    let max_input_bytes_per_batch =
+        fields::dyn_uint(&mut r, "MaxInputBytesPerBatch", 0, 262_144, ql, d);
     let batch_input = fields::object_template(&mut r, "BatchInput", ql, d);
     r.finish(d);
-    Some(BatchSpec { max_items_per_batch, max_input_bytes_per_batch, batch_input })
+    Some(BatchSpec {
+        max_items_per_batch,
+        max_input_bytes_per_batch,
+        batch_input,
+    })
 }
 
-fn result_writer(o: &mut Obj, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Option<ResultWriter> {
+fn result_writer(
+    o: &mut Obj<'_>,
+    ql: QueryLanguage,
+    d: &mut Vec<Diagnostic>,
+) -> Option<ResultWriter> {
     let mut r = o.object("ResultWriter", d)?;
     let resource = r.string("Resource", d);
     let writer_config = fields::object_template(&mut r, "WriterConfig", ql, d);
@@ -194,29 +256,46 @@ fn result_writer(o: &mut Obj, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Opt
         r.missing("Resource");
     }
     r.finish(d);
-    Some(ResultWriter { resource, writer_config, arguments })
+    Some(ResultWriter {
+        resource,
+        writer_config,
+        arguments,
+    })
 }
 
 /// `Label`: at most 40 characters, none of the characters AWS forbids in names, unique in the definition.
-fn label(b: &mut Builder, o: &mut Obj) -> Option<String> {
+fn label(b: &mut Builder<'_>, o: &mut Obj<'_>) -> Option<String> {
     let d = &mut b.d;
     let ptr = o.field_ptr("Label");
     let label = o.string("Label", d)?;
     let why = if label.chars().count() > MAX_LABEL_CHARS {
-        Some(format!("Label exceeds the {MAX_LABEL_CHARS}-character limit allowed by the service"))
+        Some(format!(
+            "Label exceeds the {MAX_LABEL_CHARS}-character limit allowed by the service"
+        ))
     } else if label.is_empty() {
         Some("Label cannot be empty".to_string())
-    } else if label.chars().any(|c| c.is_whitespace() || c.is_control() || "<>{}[]?*\"#%\\^|~`$&,;:/".contains(c)) {
+    } else if label
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || "<>{}[]?*\"#%\\^|~`$&,;:/".contains(c))
+    {
         Some("Label contains invalid characters".to_string())
     } else {
         None
     };
     if let Some(why) = why {
-        d.push(Diagnostic::error(Code::InvalidLabelName, ptr, format!("Invalid Label name: {why}")));
+        d.push(Diagnostic::error(
+            Code::InvalidLabelName,
+            ptr,
+            format!("Invalid Label name: {why}"),
+        ));
         return None;
     }
     if b.labels.insert(label.clone(), ptr.clone()).is_some() {
-        d.push(Diagnostic::error(Code::DuplicateLabelName, ptr, format!("Duplicate Label name: {label}")));
+        d.push(Diagnostic::error(
+            Code::DuplicateLabelName,
+            ptr,
+            format!("Duplicate Label name: {label}"),
+        ));
     }
     Some(label)
 }

@@ -9,52 +9,59 @@ mod msg;
 mod obj;
 mod state;
 
-use crate::check::graph::{Graph, Node};
-use crate::diagnostic::{Code, Diagnostic};
-use crate::json::{drop_deep, pointer_push};
-use crate::model::{Definition, Machine, MachineId, QueryLanguage};
 use crate::Options;
+use crate::check::graph::{Graph, Vertex};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::json::pointer_push;
+use crate::model::{Definition, Machine, MachineId, QueryLanguage};
+use crate::node::Node;
 use obj::Obj;
-use serde_json::Value;
+use rustc_hash::FxHashMap;
 use std::collections::{HashMap, VecDeque};
 
 /// Longest state name AWS accepts, in characters.
 pub const MAX_STATE_NAME_CHARS: usize = 80;
 
 /// A state machine waiting to be read.
-struct Pending {
+struct Pending<'a> {
     id: MachineId,
-    obj: Obj,
+    obj: Obj<'a>,
     owner: Option<(MachineId, usize)>,
 }
 
-pub(crate) struct Builder {
+pub(crate) struct Builder<'a> {
     pub(crate) d: Vec<Diagnostic>,
     pub(crate) options: Options,
     /// The top-level `QueryLanguage`; a JSONata machine may not contain JSONPath states.
     pub(crate) top_ql: QueryLanguage,
-    queue: VecDeque<Pending>,
+    queue: VecDeque<Pending<'a>>,
     next_id: usize,
-    pub(crate) graphs: Vec<Graph>,
+    pub(crate) graphs: Vec<Graph<'a>>,
     /// Map labels seen so far, for the uniqueness check.
     pub(crate) labels: HashMap<String, String>,
 }
 
-impl Builder {
+impl<'a> Builder<'a> {
     /// Queues a branch or item processor and returns the id it will have.
-    pub(crate) fn enqueue(&mut self, obj: Obj, owner: (MachineId, usize)) -> MachineId {
+    pub(crate) fn enqueue(&mut self, obj: Obj<'a>, owner: (MachineId, usize)) -> MachineId {
         let id = MachineId(self.next_id);
         self.next_id += 1;
-        self.queue.push_back(Pending { id, obj, owner: Some(owner) });
+        self.queue.push_back(Pending {
+            id,
+            obj,
+            owner: Some(owner),
+        });
         id
     }
 }
 
 /// Reads a parsed document into a definition; `None` when any error was found (see `d`).
-pub(crate) fn build(v: Value, options: Options, d: &mut Vec<Diagnostic>) -> Option<Definition> {
-    let Value::Object(map) = v else {
-        d.push(Diagnostic::unlocated(Code::InvalidJsonDescription, "Definition must be a valid JSON object"));
-        drop_deep(v);
+pub(crate) fn build(v: Node<'_>, options: Options, d: &mut Vec<Diagnostic>) -> Option<Definition> {
+    let Node::Object(map) = v else {
+        d.push(Diagnostic::unlocated(
+            Code::InvalidJsonDescription,
+            "Definition must be a valid JSON object",
+        ));
         return None;
     };
     let mut top = Obj::new(String::new(), map);
@@ -74,7 +81,11 @@ pub(crate) fn build(v: Value, options: Options, d: &mut Vec<Diagnostic>) -> Opti
     }
     let top_ql = query_language(&mut top, &mut b.d).unwrap_or_default();
     b.top_ql = top_ql;
-    b.queue.push_back(Pending { id: MachineId(0), obj: top, owner: None });
+    b.queue.push_back(Pending {
+        id: MachineId(0),
+        obj: top,
+        owner: None,
+    });
 
     let mut machines = Vec::new();
     while let Some(p) = b.queue.pop_front() {
@@ -85,14 +96,22 @@ pub(crate) fn build(v: Value, options: Options, d: &mut Vec<Diagnostic>) -> Opti
     if d.iter().any(|x| x.severity == crate::Severity::Error) {
         return None;
     }
-    let comment = machines.first_mut().and_then(|m: &mut Machine| m.comment.clone());
-    Some(Definition { comment, version, timeout_seconds, query_language: top_ql, machines })
+    let comment = machines
+        .first_mut()
+        .and_then(|m: &mut Machine| m.comment.clone());
+    Some(Definition {
+        comment,
+        version,
+        timeout_seconds,
+        query_language: top_ql,
+        machines,
+    })
 }
 
 /// Reads `QueryLanguage` if present.
 /// Reads `QueryLanguage` if present. As on AWS, only the exact string `JSONPath` means JSONPath: any other value
 /// is reported and then treated as JSONata.
-pub(crate) fn query_language(o: &mut Obj, d: &mut Vec<Diagnostic>) -> Option<QueryLanguage> {
+pub(crate) fn query_language(o: &mut Obj<'_>, d: &mut Vec<Diagnostic>) -> Option<QueryLanguage> {
     let v = o.take("QueryLanguage")?;
     match v.as_str() {
         Some("JSONPath") => Some(QueryLanguage::JSONPath),
@@ -108,7 +127,7 @@ pub(crate) fn query_language(o: &mut Obj, d: &mut Vec<Diagnostic>) -> Option<Que
     }
 }
 
-fn machine(b: &mut Builder, p: Pending) -> Machine {
+fn machine<'a>(b: &mut Builder<'a>, p: Pending<'a>) -> Machine {
     let Pending { id, mut obj, owner } = p;
     let comment = obj.string("Comment", &mut b.d);
     let states_obj = if obj.has("States") {
@@ -118,22 +137,37 @@ fn machine(b: &mut Builder, p: Pending) -> Machine {
         None
     };
     let start_at = obj.req_string("StartAt", &mut b.d);
-    let start_ptr = obj.field_ptr("StartAt");
     let pointer = obj.ptr.clone();
     obj.finish(&mut b.d);
 
     let mut states = Vec::new();
-    let mut index = HashMap::new();
-    let mut graph = Graph { start_at: start_at.clone(), start_ptr, nodes: Vec::new() };
+    let mut index = FxHashMap::default();
+    let mut graph = Graph {
+        ptr: pointer.clone(),
+        start_at: start_at.clone(),
+        nodes: Vec::new(),
+    };
     if let Some(states_obj) = states_obj {
         let (states_ptr, map) = states_obj.into_entries();
+        states.reserve_exact(map.len());
+        index.reserve(map.len());
+        graph.nodes.reserve_exact(map.len());
         if map.is_empty() {
-            b.d.push(Diagnostic::error(Code::SchemaValidationFailed, states_ptr.clone(), msg::EMPTY));
+            b.d.push(Diagnostic::error(
+                Code::SchemaValidationFailed,
+                states_ptr.clone(),
+                msg::EMPTY,
+            ));
         }
         for (name, v) in map {
             let ptr = pointer_push(&states_ptr, &name);
             check_name(&name, &ptr, &mut b.d);
-            let mut node = Node { name: name.clone(), ptr: ptr.clone(), targets: Vec::new(), terminal: false };
+            let mut node = Vertex {
+                name: name.clone(),
+                targets: Vec::new(),
+                terminal: false,
+            };
+            let name = name.into_owned();
             let position = states.len();
             if let Some(s) = state::build(b, name, ptr, v, (id, position), &mut node) {
                 index.insert(s.name.clone(), position);
@@ -145,7 +179,15 @@ fn machine(b: &mut Builder, p: Pending) -> Machine {
     debug_assert_eq!(b.graphs.len(), id.0);
     b.graphs.push(graph);
     let query_language = b.top_ql;
-    Machine { pointer, owner, comment, start_at: start_at.unwrap_or_default(), query_language, states, index }
+    Machine {
+        pointer,
+        owner,
+        comment,
+        start_at: start_at.unwrap_or_default(),
+        query_language,
+        states,
+        index,
+    }
 }
 
 fn check_name(name: &str, ptr: &str, d: &mut Vec<Diagnostic>) {
@@ -159,5 +201,9 @@ fn check_name(name: &str, ptr: &str, d: &mut Vec<Diagnostic>) {
     } else {
         return;
     };
-    d.push(Diagnostic::error(Code::InvalidStateName, ptr, format!("Invalid State name: {why}")));
+    d.push(Diagnostic::error(
+        Code::InvalidStateName,
+        ptr,
+        format!("Invalid State name: {why}"),
+    ));
 }

@@ -4,7 +4,7 @@
 //! where AWS's text is unknown the wording follows the same patterns.
 
 /// `These fields are required: [States, StartAt]`, at the object.
-pub(crate) fn missing(fields: &[String]) -> String {
+pub(crate) fn missing(fields: &[&str]) -> String {
     format!("These fields are required: [{}]", fields.join(", "))
 }
 
@@ -31,7 +31,10 @@ pub(crate) fn not_for_language(field: &str, ql: crate::model::QueryLanguage) -> 
 
 /// `Value should be one of the following: [A, B]`, at the field.
 pub(crate) fn one_of(values: &[&str]) -> String {
-    format!("Value should be one of the following: [{}]", values.join(", "))
+    format!(
+        "Value should be one of the following: [{}]",
+        values.join(", ")
+    )
 }
 
 pub(crate) const JSONPATH: &str = "Value must be a valid JSONPath.";
@@ -42,7 +45,9 @@ pub(crate) fn reference_path(reason: &str) -> String {
 
 /// For a `"key.$"` field, at the object holding it.
 pub(crate) fn path_or_intrinsic(key: &str) -> String {
-    format!("The value for the field '{key}' must be a valid JSONPath or a valid intrinsic function call")
+    format!(
+        "The value for the field '{key}' must be a valid JSONPath or a valid intrinsic function call"
+    )
 }
 
 pub(crate) fn minimum(min: impl std::fmt::Display) -> String {
@@ -55,12 +60,18 @@ pub(crate) fn maximum(max: impl std::fmt::Display) -> String {
 
 /// Two or more of mutually exclusive fields are set.
 pub(crate) fn only_one(fields: &[&str]) -> String {
-    format!("There should only be one of the following fields: [{}]", fields.join(", "))
+    format!(
+        "There should only be one of the following fields: [{}]",
+        fields.join(", ")
+    )
 }
 
 /// None of the fields of which one is required is set.
 pub(crate) fn need_one(fields: &[&str]) -> String {
-    format!("This object should have only one of the following fields: [{}]", fields.join(", "))
+    format!(
+        "This object should have only one of the following fields: [{}]",
+        fields.join(", ")
+    )
 }
 
 pub(crate) const EMPTY: &str = "Value cannot be empty";

@@ -2,29 +2,45 @@
 
 use super::msg;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::json::{drop_deep, pointer_push};
-use serde_json::{Map, Value};
+use crate::json::pointer_push;
+use crate::node::{Fields, Node};
+use std::borrow::Cow;
 
-/// An object being read. Fields are moved out as they are read; whatever remains at `finish` is unknown.
-pub(crate) struct Obj {
+/// An object being read. Fields are taken out as they are read; whatever remains at `finish` is unknown.
+pub(crate) struct Obj<'a> {
     pub(crate) ptr: String,
-    map: Map<String, Value>,
+    /// `None` once read.
+    fields: Vec<(Cow<'a, str>, Option<Node<'a>>)>,
+    /// How many fields are still there to read.
+    left: usize,
     /// Required fields found missing, reported together by `finish`.
-    missing: Vec<String>,
+    missing: Vec<&'static str>,
 }
 
-impl Obj {
-    pub(crate) fn new(ptr: String, map: Map<String, Value>) -> Self {
-        Obj { ptr, map, missing: Vec::new() }
+impl<'a> Obj<'a> {
+    pub(crate) fn new(ptr: String, mut fields: Fields<'a>) -> Self {
+        let fields: Vec<_> = std::mem::take(&mut fields.0)
+            .into_iter()
+            .map(|(k, v)| (k, Some(v)))
+            .collect();
+        Obj {
+            ptr,
+            left: fields.len(),
+            fields,
+            missing: Vec::new(),
+        }
     }
 
     /// Reads an object value, or reports it is not one.
-    pub(crate) fn from_value(ptr: String, v: Value, d: &mut Vec<Diagnostic>) -> Option<Obj> {
+    pub(crate) fn from_node(ptr: String, v: Node<'a>, d: &mut Vec<Diagnostic>) -> Option<Obj<'a>> {
         match v {
-            Value::Object(map) => Some(Obj::new(ptr, map)),
-            other => {
-                d.push(Diagnostic::error(Code::SchemaValidationFailed, ptr, msg::wrong_type("OBJECT")));
-                drop_deep(other);
+            Node::Object(fields) => Some(Obj::new(ptr, fields)),
+            _ => {
+                d.push(Diagnostic::error(
+                    Code::SchemaValidationFailed,
+                    ptr,
+                    msg::wrong_type("OBJECT"),
+                ));
                 None
             }
         }
@@ -35,44 +51,72 @@ impl Obj {
     }
 
     pub(crate) fn has(&self, key: &str) -> bool {
-        self.map.contains_key(key)
+        self.left > 0 && self.fields.iter().any(|(k, v)| k == key && v.is_some())
     }
 
-    pub(crate) fn take(&mut self, key: &str) -> Option<Value> {
-        self.map.shift_remove(key)
+    /// Takes a field out. When a key is repeated the last one wins, as with most JSON readers.
+    pub(crate) fn take(&mut self, key: &str) -> Option<Node<'a>> {
+        if self.left == 0 {
+            return None;
+        }
+        let mut found = None;
+        for (k, v) in &mut self.fields {
+            if k == key && v.is_some() {
+                found = v.take();
+                self.left -= 1;
+            }
+        }
+        found
     }
 
     pub(crate) fn error(&self, key: &str, message: String, d: &mut Vec<Diagnostic>) {
-        d.push(Diagnostic::error(Code::SchemaValidationFailed, self.field_ptr(key), message));
+        d.push(Diagnostic::error(
+            Code::SchemaValidationFailed,
+            self.field_ptr(key),
+            message,
+        ));
     }
 
     /// Notes a required field as missing; `finish` reports all of an object's missing fields at once.
-    pub(crate) fn missing(&mut self, key: &str) {
-        self.missing.push(key.to_string());
+    pub(crate) fn missing(&mut self, key: &'static str) {
+        self.missing.push(key);
     }
 
-    fn typed<T>(&mut self, key: &str, ty: &str, d: &mut Vec<Diagnostic>, f: impl FnOnce(&Value) -> Option<T>) -> Option<T> {
+    fn typed<T>(
+        &mut self,
+        key: &str,
+        ty: &str,
+        d: &mut Vec<Diagnostic>,
+        f: impl FnOnce(&Node<'a>) -> Option<T>,
+    ) -> Option<T> {
         let v = self.take(key)?;
         let out = f(&v);
         if out.is_none() {
             self.error(key, msg::wrong_type(ty), d);
         }
-        drop_deep(v);
         out
     }
 
     pub(crate) fn string(&mut self, key: &str, d: &mut Vec<Diagnostic>) -> Option<String> {
+        self.str(key, d).map(Cow::into_owned)
+    }
+
+    /// Like `string`, without copying text that can be borrowed.
+    pub(crate) fn str(&mut self, key: &str, d: &mut Vec<Diagnostic>) -> Option<Cow<'a, str>> {
         match self.take(key)? {
-            Value::String(s) => Some(s),
-            other => {
+            Node::Str(s) => Some(s),
+            _ => {
                 self.error(key, msg::wrong_type("STRING"), d);
-                drop_deep(other);
                 None
             }
         }
     }
 
-    pub(crate) fn req_string(&mut self, key: &str, d: &mut Vec<Diagnostic>) -> Option<String> {
+    pub(crate) fn req_string(
+        &mut self,
+        key: &'static str,
+        d: &mut Vec<Diagnostic>,
+    ) -> Option<String> {
         if !self.has(key) {
             self.missing(key);
             return None;
@@ -81,71 +125,78 @@ impl Obj {
     }
 
     pub(crate) fn bool(&mut self, key: &str, d: &mut Vec<Diagnostic>) -> Option<bool> {
-        self.typed(key, "BOOLEAN", d, Value::as_bool)
+        self.typed(key, "BOOLEAN", d, Node::as_bool)
     }
 
-    /// A non-negative integer (AWS accepts `5.0`-style integers written as floats too).
+    /// A non-negative integer; a negative number is reported as below the minimum.
     pub(crate) fn uint(&mut self, key: &str, d: &mut Vec<Diagnostic>) -> Option<u64> {
-        if self.map.get(key).and_then(Value::as_f64).is_some_and(|f| f < 0.0) {
-            self.take(key);
-            self.error(key, msg::minimum(0), d);
-            return None;
-        }
-        self.typed(key, "INTEGER", d, as_uint)
-    }
-
-    pub(crate) fn number(&mut self, key: &str, d: &mut Vec<Diagnostic>) -> Option<f64> {
-        self.typed(key, "NUMBER", d, Value::as_f64)
-    }
-
-    pub(crate) fn array(&mut self, key: &str, d: &mut Vec<Diagnostic>) -> Option<Vec<Value>> {
-        match self.take(key)? {
-            Value::Array(a) => Some(a),
-            other => {
-                self.error(key, msg::wrong_type("ARRAY"), d);
-                drop_deep(other);
+        let v = self.take(key)?;
+        match v.as_uint() {
+            Some(n) => Some(n),
+            None if v.as_f64().is_some_and(|f| f < 0.0) => {
+                self.error(key, msg::minimum(0), d);
+                None
+            }
+            None => {
+                self.error(key, msg::wrong_type("INTEGER"), d);
                 None
             }
         }
     }
 
-    pub(crate) fn object(&mut self, key: &str, d: &mut Vec<Diagnostic>) -> Option<Obj> {
+    pub(crate) fn number(&mut self, key: &str, d: &mut Vec<Diagnostic>) -> Option<f64> {
+        self.typed(key, "NUMBER", d, Node::as_f64)
+    }
+
+    pub(crate) fn array(&mut self, key: &str, d: &mut Vec<Diagnostic>) -> Option<Vec<Node<'a>>> {
+        match self.take(key)? {
+            Node::Array(mut items) => Some(std::mem::take(&mut items.0)),
+            _ => {
+                self.error(key, msg::wrong_type("ARRAY"), d);
+                None
+            }
+        }
+    }
+
+    pub(crate) fn object(&mut self, key: &str, d: &mut Vec<Diagnostic>) -> Option<Obj<'a>> {
         let v = self.take(key)?;
-        let ptr = self.field_ptr(key);
-        Obj::from_value(ptr, v, d)
+        Obj::from_node(self.field_ptr(key), v, d)
     }
 
     /// Reports missing required fields, then every field nobody read (at the object, as AWS does), with `why`
     /// deciding the message for each name.
     pub(crate) fn finish_with(self, d: &mut Vec<Diagnostic>, why: impl Fn(&str) -> String) {
-        let Obj { ptr, map, missing } = self;
-        if !missing.is_empty() {
-            d.push(Diagnostic::error(Code::SchemaValidationFailed, ptr.clone(), msg::missing(&missing)));
+        if !self.missing.is_empty() {
+            d.push(Diagnostic::error(
+                Code::SchemaValidationFailed,
+                self.ptr.clone(),
+                msg::missing(&self.missing),
+            ));
         }
-        for (k, v) in map {
-            d.push(Diagnostic::error(Code::SchemaValidationFailed, ptr.clone(), why(&k)));
-            drop_deep(v);
+        if self.left == 0 {
+            return;
+        }
+        for (k, _) in self.fields.iter().filter(|(_, v)| v.is_some()) {
+            d.push(Diagnostic::error(
+                Code::SchemaValidationFailed,
+                self.ptr.clone(),
+                why(k),
+            ));
         }
     }
 
     pub(crate) fn finish(self, d: &mut Vec<Diagnostic>) {
         self.finish_with(d, msg::unknown_field);
     }
-}
 
-pub(crate) fn as_uint(v: &Value) -> Option<u64> {
-    match v {
-        Value::Number(n) => n.as_u64().or_else(|| {
-            n.as_f64().filter(|f| *f >= 0.0 && f.fract() == 0.0 && *f <= u64::MAX as f64).map(|f| f as u64)
-        }),
-        _ => None,
-    }
-}
-
-impl Obj {
     /// Gives up the remaining fields in order (used for `States`, whose keys are names, not fields).
-    pub(crate) fn into_entries(self) -> (String, Map<String, Value>) {
+    pub(crate) fn into_entries(self) -> (String, Vec<(Cow<'a, str>, Node<'a>)>) {
         debug_assert!(self.missing.is_empty());
-        (self.ptr, self.map)
+        let entries = self
+            .fields
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .collect();
+        (self.ptr, entries)
     }
 }

@@ -3,36 +3,53 @@
 use super::fields::{self, MAX_SECONDS};
 use super::obj::Obj;
 use super::{Builder, choice, map, msg, query_language};
-use crate::check::graph::Node;
+use crate::check::graph::{Vertex, Via};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::json::{drop_deep, pointer_index, pointer_push};
-use crate::model::{Dyn, Fail, Io, Kind, MachineId, Parallel, QueryLanguage, State, Task, Transition, Wait, WaitFor};
+use crate::json::{Loc, pointer_index};
+use crate::model::{
+    Dyn, Fail, Io, Kind, MachineId, Parallel, QueryLanguage, State, Task, Transition, Wait, WaitFor,
+};
+use crate::node::Node;
 use crate::timestamp::is_rfc3339;
-use serde_json::Value;
 
-const TYPES: [&str; 8] = ["Task", "Wait", "Pass", "Succeed", "Fail", "Choice", "Parallel", "Map"];
+const TYPES: [&str; 8] = [
+    "Task", "Wait", "Pass", "Succeed", "Fail", "Choice", "Parallel", "Map",
+];
 
 /// Fields that exist only in JSONPath states.
 const JSONPATH_ONLY: &[&str] = &[
-    "InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath", "Result", "TimeoutSecondsPath",
-    "HeartbeatSecondsPath", "SecondsPath", "TimestampPath", "ErrorPath", "CausePath", "ItemsPath",
-    "MaxConcurrencyPath", "ToleratedFailurePercentagePath", "ToleratedFailureCountPath",
+    "InputPath",
+    "OutputPath",
+    "Parameters",
+    "ResultSelector",
+    "ResultPath",
+    "Result",
+    "TimeoutSecondsPath",
+    "HeartbeatSecondsPath",
+    "SecondsPath",
+    "TimestampPath",
+    "ErrorPath",
+    "CausePath",
+    "ItemsPath",
+    "MaxConcurrencyPath",
+    "ToleratedFailurePercentagePath",
+    "ToleratedFailureCountPath",
 ];
 
 /// Fields that exist only in JSONata states.
 const JSONATA_ONLY: &[&str] = &["Arguments", "Output", "Items"];
 
 /// Reads the state `name`; returns `None` when it is too broken to model (diagnostics say why).
-pub(crate) fn build(
-    b: &mut Builder,
+pub(crate) fn build<'a>(
+    b: &mut Builder<'a>,
     name: String,
     ptr: String,
-    v: Value,
+    v: Node<'a>,
     at: (MachineId, usize),
-    node: &mut Node,
+    node: &mut Vertex<'_>,
 ) -> Option<State> {
     let d = &mut b.d;
-    let mut o = Obj::from_value(ptr.clone(), v, d)?;
+    let mut o = Obj::from_node(ptr.clone(), v, d)?;
     let ty = o.req_string("Type", d);
     let comment = o.string("Comment", d);
     let own_ql = query_language(&mut o, d);
@@ -50,7 +67,10 @@ pub(crate) fn build(
         // A state too broken to read counts as possibly terminal, so one mistake does not cascade into
         // "no terminal state".
         Some(_) => {
-            let m = format!("The field 'Type' should have one of these values: [{}]", TYPES.join(", "));
+            let m = format!(
+                "The field 'Type' should have one of these values: [{}]",
+                TYPES.join(", ")
+            );
             o.error("Type", m, d);
             node.terminal = true;
             return None;
@@ -64,7 +84,9 @@ pub(crate) fn build(
     let transition = transition(&mut o, &ty, node, d);
     let io = io(&mut o, &ty, ql, d);
     let kind = match ty.as_str() {
-        "Pass" => Kind::Pass { result: pass_result(&mut o, ql) },
+        "Pass" => Kind::Pass {
+            result: pass_result(&mut o, ql),
+        },
         "Task" => Kind::Task(task(&mut o, ql, b.options, d)),
         "Choice" => Kind::Choice(choice::choice(&mut o, ql, node, d)),
         "Wait" => Kind::Wait(wait(&mut o, ql, d)?),
@@ -76,38 +98,53 @@ pub(crate) fn build(
     let d = &mut b.d;
     if let Some((_, catch)) = kind.error_handling() {
         for (i, c) in catch.iter().enumerate().filter(|(_, c)| !c.next.is_empty()) {
-            let p = pointer_push(&pointer_index(&o.field_ptr("Catch"), i), "Next");
-            node.targets.push((c.next.clone(), p));
+            node.targets.push((c.next.clone(), Via::Catch(i)));
         }
     }
     node.terminal |= matches!(kind, Kind::Succeed | Kind::Fail(_));
     finish(o, ql, d);
-    Some(State { name, pointer: ptr, comment, query_language: ql, transition, io, kind })
+    Some(State {
+        name,
+        pointer: ptr,
+        comment,
+        query_language: ql,
+        transition,
+        io,
+        kind,
+    })
 }
 
 /// Reports leftover fields: a field of the other query language says so, anything else is "not supported".
-fn finish(o: Obj, ql: QueryLanguage, d: &mut Vec<Diagnostic>) {
+fn finish(o: Obj<'_>, ql: QueryLanguage, d: &mut Vec<Diagnostic>) {
     o.finish_with(d, |k| {
         let wrong_lang = match ql {
             QueryLanguage::JSONata => JSONPATH_ONLY.contains(&k),
             QueryLanguage::JSONPath => JSONATA_ONLY.contains(&k),
         };
-        if wrong_lang { msg::not_for_language(k, ql) } else { msg::unknown_field(k) }
+        if wrong_lang {
+            msg::not_for_language(k, ql)
+        } else {
+            msg::unknown_field(k)
+        }
     });
 }
 
 /// `Next` xor `End: true` for the types that move on; neither for Choice, Succeed and Fail.
-fn transition(o: &mut Obj, ty: &str, node: &mut Node, d: &mut Vec<Diagnostic>) -> Option<Transition> {
+fn transition(
+    o: &mut Obj<'_>,
+    ty: &str,
+    node: &mut Vertex<'_>,
+    d: &mut Vec<Diagnostic>,
+) -> Option<Transition> {
     if matches!(ty, "Choice" | "Succeed" | "Fail") {
         return None; // Leftover Next/End are reported as not belonging to the type.
     }
-    let next_ptr = o.field_ptr("Next");
     let present = o.has("Next") || o.has("End");
     let next = o.string("Next", d);
     let end = o.bool("End", d);
     match (next, end) {
         (Some(n), None | Some(false)) => {
-            node.targets.push((n.clone(), next_ptr));
+            node.targets.push((n.clone(), Via::Next));
             Some(Transition::Next(n))
         }
         (None, Some(true)) => {
@@ -115,14 +152,22 @@ fn transition(o: &mut Obj, ty: &str, node: &mut Node, d: &mut Vec<Diagnostic>) -
             Some(Transition::End)
         }
         (Some(n), Some(true)) => {
-            d.push(Diagnostic::error(Code::SchemaValidationFailed, o.ptr.clone(), msg::only_one(&["Next", "End"])));
-            node.targets.push((n, next_ptr));
+            d.push(Diagnostic::error(
+                Code::SchemaValidationFailed,
+                o.ptr.clone(),
+                msg::only_one(&["Next", "End"]),
+            ));
+            node.targets.push((n, Via::Next));
             None
         }
         (None, _) => {
             // A Next or End of the wrong type has been reported already.
             if !present || end == Some(false) {
-                d.push(Diagnostic::error(Code::SchemaValidationFailed, o.ptr.clone(), msg::need_one(&["Next", "End"])));
+                d.push(Diagnostic::error(
+                    Code::SchemaValidationFailed,
+                    o.ptr.clone(),
+                    msg::need_one(&["Next", "End"]),
+                ));
             }
             None
         }
@@ -130,7 +175,7 @@ fn transition(o: &mut Obj, ty: &str, node: &mut Node, d: &mut Vec<Diagnostic>) -
 }
 
 /// The I/O fields the type and query language allow; anything else is left for `finish` to report.
-fn io(o: &mut Obj, ty: &str, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Io {
+fn io(o: &mut Obj<'_>, ty: &str, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Io {
     let mut io = Io::default();
     let has_result = matches!(ty, "Pass" | "Task" | "Parallel" | "Map");
     let computes = matches!(ty, "Task" | "Parallel" | "Map");
@@ -163,32 +208,53 @@ fn io(o: &mut Obj, ty: &str, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Io {
     io
 }
 
-fn pass_result(o: &mut Obj, ql: QueryLanguage) -> Option<crate::model::Template> {
-    if ql == QueryLanguage::JSONPath { o.take("Result").map(crate::model::Template::Literal) } else { None }
+fn pass_result(o: &mut Obj<'_>, ql: QueryLanguage) -> Option<crate::model::Template> {
+    if ql == QueryLanguage::JSONPath {
+        o.take("Result")
+            .map(|v| crate::model::Template::Literal(v.into_value()))
+    } else {
+        None
+    }
 }
 
-fn task(o: &mut Obj, ql: QueryLanguage, options: crate::Options, d: &mut Vec<Diagnostic>) -> Task {
+fn task(
+    o: &mut Obj<'_>,
+    ql: QueryLanguage,
+    options: crate::Options,
+    d: &mut Vec<Diagnostic>,
+) -> Task {
     let resource = o.req_string("Resource", d).unwrap_or_default();
     if !resource.is_empty() {
         check_resource(o, &resource, options, d);
     }
     let timeout_seconds = fields::dyn_uint(o, "TimeoutSeconds", 1, MAX_SECONDS, ql, d);
     let heartbeat_seconds = fields::dyn_uint(o, "HeartbeatSeconds", 1, MAX_SECONDS, ql, d);
-    if let (Some(Dyn::Fixed(t)), Some(Dyn::Fixed(h))) = (&timeout_seconds, &heartbeat_seconds) {
-        if h >= t {
-            // AWS's wording for this rule is not on record; this says what is wrong in its style.
-            o.error("HeartbeatSeconds", format!("Maximum value is {} (TimeoutSeconds - 1)", t - 1), d);
-        }
+    if let (Some(Dyn::Fixed(t)), Some(Dyn::Fixed(h))) = (&timeout_seconds, &heartbeat_seconds)
+        && h >= t
+    {
+        // AWS's wording for this rule is not on record; this says what is wrong in its style.
+        o.error(
+            "HeartbeatSeconds",
+            format!("Maximum value is {} (TimeoutSeconds - 1)", t - 1),
+            d,
+        );
     }
     let credentials = credentials(o, ql, d);
     let retry = fields::retry(o, d);
     let catch = fields::catch(o, ql, d);
-    Task { resource, timeout_seconds, heartbeat_seconds, credentials, retry, catch }
+    Task {
+        resource,
+        timeout_seconds,
+        heartbeat_seconds,
+        credentials,
+        retry,
+        catch,
+    }
 }
 
 /// The resource must be an ARN (or a URI of one of our own resource schemes); Express machines refuse
 /// activities and the `.sync` / `.waitForTaskToken` patterns.
-fn check_resource(o: &Obj, resource: &str, options: crate::Options, d: &mut Vec<Diagnostic>) {
+fn check_resource(o: &Obj<'_>, resource: &str, options: crate::Options, d: &mut Vec<Diagnostic>) {
     let is_arn = resource.starts_with("arn:") && resource.split(':').count() >= 6;
     if !is_arn {
         o.error("Resource", "Value is not a valid resource ARN".into(), d);
@@ -213,50 +279,83 @@ fn check_resource(o: &Obj, resource: &str, options: crate::Options, d: &mut Vec<
 }
 
 /// `Credentials`: an object with `RoleArn` (or `RoleArn.$` / `RoleArnPath` in JSONPath).
-fn credentials(o: &mut Obj, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Option<crate::model::Template> {
+fn credentials(
+    o: &mut Obj<'_>,
+    ql: QueryLanguage,
+    d: &mut Vec<Diagnostic>,
+) -> Option<crate::model::Template> {
     let v = o.take("Credentials")?;
     let ptr = o.field_ptr("Credentials");
     match &v {
-        Value::Object(m) => {
-            let has_role = m.contains_key("RoleArn")
-                || (ql == QueryLanguage::JSONPath && (m.contains_key("RoleArn.$") || m.contains_key("RoleArnPath")));
+        Node::Object(m) => {
+            let has = |k: &str| m.keys().any(|key| key == k);
+            let has_role = has("RoleArn")
+                || (ql == QueryLanguage::JSONPath && (has("RoleArn.$") || has("RoleArnPath")));
             if !has_role {
                 let m = "The field 'RoleArn' is required but was missing";
-                d.push(Diagnostic::error(Code::SchemaValidationFailed, ptr.clone(), m));
+                d.push(Diagnostic::error(
+                    Code::SchemaValidationFailed,
+                    ptr.clone(),
+                    m,
+                ));
             }
-            for k in m.keys().filter(|k| !matches!(k.as_str(), "RoleArn" | "RoleArn.$" | "RoleArnPath")) {
-                d.push(Diagnostic::error(Code::SchemaValidationFailed, ptr.clone(), msg::unknown_field(k)));
+            for k in m
+                .keys()
+                .filter(|k| !matches!(*k, "RoleArn" | "RoleArn.$" | "RoleArnPath"))
+            {
+                d.push(Diagnostic::error(
+                    Code::SchemaValidationFailed,
+                    ptr.clone(),
+                    msg::unknown_field(k),
+                ));
             }
         }
         _ => {
-            d.push(Diagnostic::error(Code::SchemaValidationFailed, ptr.clone(), msg::wrong_type("OBJECT")));
-            drop_deep(v);
+            d.push(Diagnostic::error(
+                Code::SchemaValidationFailed,
+                ptr.clone(),
+                msg::wrong_type("OBJECT"),
+            ));
             return None;
         }
     }
-    Some(fields::template(v, &ptr, false, ql, d))
+    Some(fields::template(v, &Loc::At(&ptr), false, ql, d))
 }
 
 /// Exactly one of `Seconds`, `SecondsPath`, `Timestamp`, `TimestampPath`.
-fn wait(o: &mut Obj, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Option<Wait> {
+fn wait(o: &mut Obj<'_>, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Option<Wait> {
     let allowed: &[&str] = match ql {
         QueryLanguage::JSONPath => &["SecondsPath", "Seconds", "TimestampPath", "Timestamp"],
         QueryLanguage::JSONata => &["Seconds", "Timestamp"],
     };
     let present: Vec<&str> = allowed.iter().copied().filter(|k| o.has(k)).collect();
     if present.len() != 1 {
-        let m = if present.is_empty() { msg::need_one(allowed) } else { msg::only_one(allowed) };
-        d.push(Diagnostic::error(Code::SchemaValidationFailed, o.ptr.clone(), m));
+        let m = if present.is_empty() {
+            msg::need_one(allowed)
+        } else {
+            msg::only_one(allowed)
+        };
+        d.push(Diagnostic::error(
+            Code::SchemaValidationFailed,
+            o.ptr.clone(),
+            m,
+        ));
         return None;
     }
     match present[0] {
-        "Seconds" | "SecondsPath" => fields::dyn_uint(o, "Seconds", 0, MAX_SECONDS, ql, d).map(WaitFor::Seconds),
+        "Seconds" | "SecondsPath" => {
+            fields::dyn_uint(o, "Seconds", 0, MAX_SECONDS, ql, d).map(WaitFor::Seconds)
+        }
         _ => {
             let ts = fields::dyn_string(o, "Timestamp", ql, d)?;
-            if let Dyn::Fixed(s) = &ts {
-                if !is_rfc3339(s) {
-                    o.error("Timestamp", "String does not match RFC3339 timestamp".into(), d);
-                }
+            if let Dyn::Fixed(s) = &ts
+                && !is_rfc3339(s)
+            {
+                o.error(
+                    "Timestamp",
+                    "String does not match RFC3339 timestamp".into(),
+                    d,
+                );
             }
             Some(WaitFor::Timestamp(ts))
         }
@@ -264,11 +363,19 @@ fn wait(o: &mut Obj, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Option<Wait>
     .map(|until| Wait { until })
 }
 
-fn fail(o: &mut Obj, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Fail {
-    Fail { error: fields::dyn_string(o, "Error", ql, d), cause: fields::dyn_string(o, "Cause", ql, d) }
+fn fail(o: &mut Obj<'_>, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Fail {
+    Fail {
+        error: fields::dyn_string(o, "Error", ql, d),
+        cause: fields::dyn_string(o, "Cause", ql, d),
+    }
 }
 
-fn parallel(b: &mut Builder, o: &mut Obj, at: (MachineId, usize), ql: QueryLanguage) -> Parallel {
+fn parallel<'a>(
+    b: &mut Builder<'a>,
+    o: &mut Obj<'a>,
+    at: (MachineId, usize),
+    ql: QueryLanguage,
+) -> Parallel {
     let mut branches = Vec::new();
     if !o.has("Branches") {
         o.missing("Branches");
@@ -278,12 +385,16 @@ fn parallel(b: &mut Builder, o: &mut Obj, at: (MachineId, usize), ql: QueryLangu
         }
         let base = o.field_ptr("Branches");
         for (i, v) in items.into_iter().enumerate() {
-            if let Some(branch) = Obj::from_value(pointer_index(&base, i), v, &mut b.d) {
+            if let Some(branch) = Obj::from_node(pointer_index(&base, i), v, &mut b.d) {
                 branches.push(b.enqueue(branch, at));
             }
         }
     }
     let retry = fields::retry(o, &mut b.d);
     let catch = fields::catch(o, ql, &mut b.d);
-    Parallel { branches, retry, catch }
+    Parallel {
+        branches,
+        retry,
+        catch,
+    }
 }

@@ -2,27 +2,54 @@
 //! terminal state, and no two states anywhere share a name. Walks are iterative.
 
 use crate::diagnostic::{Code, Diagnostic};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::borrow::Cow;
 
 /// What the graph checks need to know about one machine, gathered while it is built.
 #[derive(Debug, Default)]
-pub(crate) struct Graph {
+pub(crate) struct Graph<'a> {
+    /// Location of the machine object (empty for the top level).
+    pub(crate) ptr: String,
     pub(crate) start_at: Option<String>,
-    pub(crate) start_ptr: String,
-    pub(crate) nodes: Vec<Node>,
+    pub(crate) nodes: Vec<Vertex<'a>>,
 }
 
 #[derive(Debug)]
-pub(crate) struct Node {
-    pub(crate) name: String,
-    pub(crate) ptr: String,
-    /// Names this state may go to (`Next`, `Default`, choice and catch targets), with the pointer of each.
-    pub(crate) targets: Vec<(String, String)>,
+pub(crate) struct Vertex<'a> {
+    /// Borrowed from the definition text when the name has no escapes.
+    pub(crate) name: Cow<'a, str>,
+    /// States this state may go to, with the field that names each (locations are built only for errors).
+    pub(crate) targets: Vec<(String, Via)>,
     /// `End: true`, Succeed or Fail.
     pub(crate) terminal: bool,
 }
 
-pub(crate) fn check(graphs: &[Graph], d: &mut Vec<Diagnostic>) {
+/// Which field of a state names a transition target.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Via {
+    Next,
+    Default,
+    Choice(usize),
+    Catch(usize),
+}
+
+impl Graph<'_> {
+    fn state_ptr(&self, name: &str) -> String {
+        format!("{}/States/{name}", self.ptr)
+    }
+
+    fn target_ptr(&self, state: &str, via: Via) -> String {
+        let s = self.state_ptr(state);
+        match via {
+            Via::Next => format!("{s}/Next"),
+            Via::Default => format!("{s}/Default"),
+            Via::Choice(i) => format!("{s}/Choices[{i}]/Next"),
+            Via::Catch(i) => format!("{s}/Catch[{i}]/Next"),
+        }
+    }
+}
+
+pub(crate) fn check(graphs: &[Graph<'_>], d: &mut Vec<Diagnostic>) {
     for (i, g) in graphs.iter().enumerate() {
         check_one(g, i == 0, d);
     }
@@ -30,32 +57,46 @@ pub(crate) fn check(graphs: &[Graph], d: &mut Vec<Diagnostic>) {
 }
 
 /// State names must be unique across the whole definition, branches and processors included.
-fn duplicate_names(graphs: &[Graph], d: &mut Vec<Diagnostic>) {
-    let mut seen = HashSet::new();
-    for n in graphs.iter().flat_map(|g| &g.nodes) {
-        if !seen.insert(n.name.as_str()) {
+fn duplicate_names(graphs: &[Graph<'_>], d: &mut Vec<Diagnostic>) {
+    let mut seen = FxHashSet::default();
+    for (g, n) in graphs
+        .iter()
+        .flat_map(|g| g.nodes.iter().map(move |n| (g, n)))
+    {
+        if !seen.insert(n.name.as_ref()) {
             let m = format!("Duplicate State name: {}", n.name);
-            d.push(Diagnostic::error(Code::DuplicateStateName, n.ptr.clone(), m));
+            d.push(Diagnostic::error(
+                Code::DuplicateStateName,
+                g.state_ptr(&n.name),
+                m,
+            ));
         }
     }
 }
 
 /// Dangling targets first, then (top level only) a missing terminal state, else unreachable states, as AWS
 /// orders them. AWS reports both dangling targets and unreachable states as `MISSING_TRANSITION_TARGET`.
-fn check_one(g: &Graph, top: bool, d: &mut Vec<Diagnostic>) {
-    let index: HashMap<&str, usize> = g.nodes.iter().enumerate().map(|(i, n)| (n.name.as_str(), i)).collect();
-    let Some(start) = g.start_at.as_deref() else { return };
+fn check_one(g: &Graph<'_>, top: bool, d: &mut Vec<Diagnostic>) {
+    let index: FxHashMap<&str, usize> = g
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.name.as_ref(), i))
+        .collect();
+    let Some(start) = g.start_at.as_deref() else {
+        return;
+    };
     if g.nodes.is_empty() {
         return;
     }
     let first = index.get(start).copied();
     if first.is_none() {
-        d.push(missing_target(start, &g.start_ptr));
+        d.push(missing_target(start, &format!("{}/StartAt", g.ptr)));
     }
     for n in &g.nodes {
-        for (target, ptr) in &n.targets {
+        for (target, via) in &n.targets {
             if !index.contains_key(target.as_str()) {
-                d.push(missing_target(target, ptr));
+                d.push(missing_target(target, &g.target_ptr(&n.name, *via)));
             }
         }
     }
@@ -67,29 +108,40 @@ fn check_one(g: &Graph, top: bool, d: &mut Vec<Diagnostic>) {
     while let Some(i) = stack.pop() {
         let n = &g.nodes[i];
         for (t, _) in &n.targets {
-            if let Some(&j) = index.get(t.as_str()) {
-                if !seen[j] {
-                    seen[j] = true;
-                    stack.push(j);
-                }
+            if let Some(&j) = index.get(t.as_str())
+                && !seen[j]
+            {
+                seen[j] = true;
+                stack.push(j);
             }
         }
     }
     // AWS asks only that the top level has a terminal state at all, not that one is reachable (a loop with no
     // exit inside a branch passes too).
     if top && !g.nodes.iter().any(|n| n.terminal) {
-        d.push(Diagnostic::unlocated(Code::MissingEndState, "Workflow has no terminal state"));
+        d.push(Diagnostic::unlocated(
+            Code::MissingEndState,
+            "Workflow has no terminal state",
+        ));
         return;
     }
     for (n, reached) in g.nodes.iter().zip(&seen) {
         if !reached {
             let m = format!("State \"{}\" is not reachable.", n.name);
-            d.push(Diagnostic::error(Code::MissingTransitionTarget, n.ptr.clone(), m));
+            d.push(Diagnostic::error(
+                Code::MissingTransitionTarget,
+                g.state_ptr(&n.name),
+                m,
+            ));
         }
     }
 }
 
 fn missing_target(target: &str, ptr: &str) -> Diagnostic {
     // AWS says 'Next' whatever field (StartAt, Default, a Catch) named the missing state.
-    Diagnostic::error(Code::MissingTransitionTarget, ptr, format!("Missing 'Next' target: {target}"))
+    Diagnostic::error(
+        Code::MissingTransitionTarget,
+        ptr,
+        format!("Missing 'Next' target: {target}"),
+    )
 }

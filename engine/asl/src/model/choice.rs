@@ -13,14 +13,21 @@ pub enum Condition {
     Or(Vec<Condition>),
     Not(Box<Condition>),
     /// `Variable` compared or tested.
-    Test { variable: Path, test: Test },
+    Test {
+        variable: Path,
+        test: Test,
+    },
 }
 
 /// What is done with the `Variable`.
 #[derive(Debug)]
 pub enum Test {
     /// `StringEquals`, `NumericLessThanPath`, `TimestampGreaterThanEquals`...
-    Compare { operand: Operand, cmp: Cmp, rhs: Rhs },
+    Compare {
+        operand: Operand,
+        cmp: Cmp,
+        rhs: Rhs,
+    },
     /// `StringMatches` with its `*` glob (escapes `\*` and `\\`).
     Matches(String),
     /// `IsNull`, `IsPresent`... with the expected answer.
@@ -65,6 +72,18 @@ pub enum TypeTest {
 impl Drop for Condition {
     /// Takes nested rules apart iteratively so a deeply nested `Not`/`And` cannot overflow the stack.
     fn drop(&mut self) {
+        let nested = match self {
+            Condition::And(v) | Condition::Or(v) => v
+                .iter()
+                .any(|c| !matches!(c, Condition::Test { .. } | Condition::Expr(_))),
+            Condition::Not(inner) => {
+                !matches!(**inner, Condition::Test { .. } | Condition::Expr(_))
+            }
+            _ => false,
+        };
+        if !nested {
+            return; // Only leaf rules below: the ordinary drop is shallow.
+        }
         let mut stack: Vec<Condition> = Vec::new();
         take_children(self, &mut stack);
         while let Some(mut c) = stack.pop() {

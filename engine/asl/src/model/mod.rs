@@ -10,12 +10,12 @@ mod template;
 
 pub use choice::{Cmp, Condition, Operand, Rhs, Test, TypeTest};
 pub use state::{
-    BatchSpec, Catcher, Dyn, Fail, ItemReader, Io, Jitter, Kind, Map, MapMode, Parallel, Retrier,
-    ResultWriter, State, Task, Transition, Wait, WaitFor, Choice, ChoiceRule,
+    BatchSpec, Catcher, Choice, ChoiceRule, Dyn, Fail, Io, ItemReader, Jitter, Kind, Map, MapMode,
+    Parallel, ResultWriter, Retrier, State, Task, Transition, Wait, WaitFor,
 };
 pub use template::{Expr, Template};
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// Which language a state's fields are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -78,7 +78,7 @@ pub struct Machine {
     pub query_language: QueryLanguage,
     /// States in document order.
     pub states: Vec<State>,
-    pub(crate) index: HashMap<String, usize>,
+    pub(crate) index: FxHashMap<String, usize>,
 }
 
 impl Machine {

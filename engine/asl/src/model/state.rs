@@ -4,7 +4,6 @@ use super::{Condition, Expr, MachineId, QueryLanguage, Template};
 use crate::intrinsic::Call;
 use crate::path::Path;
 
-
 /// One named state.
 #[derive(Debug)]
 pub struct State {
@@ -62,7 +61,9 @@ pub enum Dyn<T> {
 #[derive(Debug)]
 pub enum Kind {
     /// `Result`: a fixed value (a `Template::Literal`).
-    Pass { result: Option<Template> },
+    Pass {
+        result: Option<Template>,
+    },
     Task(Task),
     Choice(Choice),
     Wait(Wait),

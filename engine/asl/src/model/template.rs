@@ -26,11 +26,29 @@ pub struct Expr {
 impl Drop for Template {
     /// Takes nested templates apart iteratively: a payload may nest as deep as the document limit allows.
     fn drop(&mut self) {
+        let nested = match self {
+            Template::Object(fields) => fields.iter().any(|(_, t)| t.is_container()),
+            Template::Array(items) => items.iter().any(Template::is_container),
+            Template::Literal(v) => v.is_array() || v.is_object(),
+            _ => false,
+        };
+        if !nested {
+            return; // Children, if any, are leaves: the ordinary drop is shallow.
+        }
         let mut stack: Vec<Template> = Vec::new();
         take_children(self, &mut stack);
         while let Some(mut t) = stack.pop() {
             take_children(&mut t, &mut stack);
         }
+    }
+}
+
+impl Template {
+    fn is_container(&self) -> bool {
+        matches!(
+            self,
+            Template::Object(_) | Template::Array(_) | Template::Literal(_)
+        )
     }
 }
 

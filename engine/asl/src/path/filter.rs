@@ -40,7 +40,10 @@ pub enum FilterValue {
     Absolute(Path),
     Literal(Value),
     /// `/pattern/flags`
-    Regex { pattern: String, flags: String },
+    Regex {
+        pattern: String,
+        flags: String,
+    },
 }
 
 pub(crate) fn parse_filter(c: &mut Cursor<'_>, depth: usize) -> Result<Filter, PathError> {
@@ -116,7 +119,9 @@ fn unary(c: &mut Cursor<'_>, depth: usize) -> Result<Filter, PathError> {
 /// Eats a keyword operator followed by a non-name character.
 fn word(c: &mut Cursor<'_>, w: &str) -> bool {
     let rest = &c.src[c.pos..];
-    if rest.starts_with(w) && !rest[w.len()..].starts_with(|ch: char| ch.is_alphanumeric() || ch == '_') {
+    if rest.starts_with(w)
+        && !rest[w.len()..].starts_with(|ch: char| ch.is_alphanumeric() || ch == '_')
+    {
         c.pos += w.len();
         true
     } else {
@@ -134,16 +139,28 @@ fn value(c: &mut Cursor<'_>, depth: usize) -> Result<FilterValue, PathError> {
         Some(b'$') => {
             let start = c.pos;
             c.pos += 1;
-            let root = if c.eat(b'$') { Root::Context } else { Root::Input };
+            let root = if c.eat(b'$') {
+                Root::Context
+            } else {
+                Root::Input
+            };
             let segs = segments(c, depth)?;
-            Ok(FilterValue::Absolute(Path { source: c.src[start..c.pos].to_string(), root, segments: segs }))
+            Ok(FilterValue::Absolute(Path {
+                source: c.src[start..c.pos].to_string().into(),
+                root,
+                segments: segs,
+            }))
         }
         Some(b'\'' | b'"') => Ok(FilterValue::Literal(Value::String(c.quoted()?))),
         Some(b'/') => regex(c),
         Some(b'[') => list(c),
         Some(b'-' | b'0'..=b'9') => number(c),
         _ => {
-            for (w, v) in [("true", Value::Bool(true)), ("false", Value::Bool(false)), ("null", Value::Null)] {
+            for (w, v) in [
+                ("true", Value::Bool(true)),
+                ("false", Value::Bool(false)),
+                ("null", Value::Null),
+            ] {
                 if word(c, w) {
                     return Ok(FilterValue::Literal(v));
                 }
@@ -156,7 +173,10 @@ fn value(c: &mut Cursor<'_>, depth: usize) -> Result<FilterValue, PathError> {
 fn number(c: &mut Cursor<'_>) -> Result<FilterValue, PathError> {
     let start = c.pos;
     c.eat(b'-');
-    while matches!(c.peek(), Some(b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-')) {
+    while matches!(
+        c.peek(),
+        Some(b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-')
+    ) {
         c.pos += 1;
     }
     let text = &c.src[start..c.pos];
@@ -184,7 +204,10 @@ fn regex(c: &mut Cursor<'_>) -> Result<FilterValue, PathError> {
     while matches!(c.peek(), Some(b'i' | b'm' | b's' | b'x' | b'u')) {
         c.pos += 1;
     }
-    Ok(FilterValue::Regex { pattern, flags: c.src[fstart..c.pos].to_string() })
+    Ok(FilterValue::Regex {
+        pattern,
+        flags: c.src[fstart..c.pos].to_string(),
+    })
 }
 
 /// `[lit, lit, ...]` for `in` / `nin`.

@@ -9,13 +9,14 @@ pub(crate) mod parse;
 pub use filter::{Filter, FilterOp, FilterValue};
 pub use parse::PathError;
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// A parsed JSONPath.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Path {
-    /// The text as written.
-    pub source: String,
+    /// The text as written (`Cow` so the default `$` costs no allocation).
+    pub source: Cow<'static, str>,
     pub root: Root,
     pub segments: Vec<Segment>,
 }
@@ -103,7 +104,10 @@ impl Path {
         if path.is_reference() {
             Ok(path)
         } else {
-            Err(PathError::new(0, "a reference path may use only '.name', ['name'] and [index]"))
+            Err(PathError::new(
+                0,
+                "a reference path may use only '.name', ['name'] and [index]",
+            ))
         }
     }
 
@@ -119,13 +123,20 @@ impl Path {
     /// True when the path can only ever select one node (no wildcard, filter, slice, union or descent).
     pub fn is_definite(&self) -> bool {
         self.segments.iter().all(|s| {
-            matches!(s, Segment::Child(Selector::Name(_) | Selector::Index(_)) | Segment::Function(_))
+            matches!(
+                s,
+                Segment::Child(Selector::Name(_) | Selector::Index(_)) | Segment::Function(_)
+            )
         })
     }
 
     /// The root path `$`.
     pub fn root() -> Path {
-        Path { source: "$".into(), root: Root::Input, segments: Vec::new() }
+        Path {
+            source: Cow::Borrowed("$"),
+            root: Root::Input,
+            segments: Vec::new(),
+        }
     }
 }
 

@@ -13,7 +13,10 @@ pub struct PathError {
 
 impl PathError {
     pub(crate) fn new(offset: usize, reason: impl Into<String>) -> Self {
-        PathError { offset, reason: reason.into() }
+        PathError {
+            offset,
+            reason: reason.into(),
+        }
     }
 }
 
@@ -27,8 +30,26 @@ impl std::error::Error for PathError {}
 
 /// Characters that end a dot-notation name.
 fn ends_name(b: u8) -> bool {
-    matches!(b, b'.' | b'[' | b']' | b'(' | b')' | b' ' | b'\t' | b'\n' | b'\r' | b'\'' | b'"' | b'=' | b'!'
-        | b'<' | b'>' | b'&' | b'|' | b',')
+    matches!(
+        b,
+        b'.' | b'['
+            | b']'
+            | b'('
+            | b')'
+            | b' '
+            | b'\t'
+            | b'\n'
+            | b'\r'
+            | b'\''
+            | b'"'
+            | b'='
+            | b'!'
+            | b'<'
+            | b'>'
+            | b'&'
+            | b'|'
+            | b','
+    )
 }
 
 pub(crate) struct Cursor<'a> {
@@ -74,7 +95,11 @@ impl<'a> Cursor<'a> {
     }
 
     pub(crate) fn expect(&mut self, b: u8) -> Result<(), PathError> {
-        if self.eat(b) { Ok(()) } else { Err(self.err(format!("expected '{}'", b as char))) }
+        if self.eat(b) {
+            Ok(())
+        } else {
+            Err(self.err(format!("expected '{}'", b as char)))
+        }
     }
 
     /// A dot-notation name (may be empty).
@@ -91,7 +116,9 @@ impl<'a> Cursor<'a> {
 
     /// A quoted string with backslash escapes, opening quote not yet consumed.
     pub(crate) fn quoted(&mut self) -> Result<String, PathError> {
-        let Some(q @ (b'\'' | b'"')) = self.peek() else { return Err(self.err("expected a quoted name")) };
+        let Some(q @ (b'\'' | b'"')) = self.peek() else {
+            return Err(self.err("expected a quoted name"));
+        };
         self.pos += 1;
         let mut out = String::new();
         let mut chars = self.src[self.pos..].char_indices();
@@ -129,7 +156,10 @@ impl<'a> Cursor<'a> {
 }
 
 pub(crate) fn parse(source: &str) -> Result<Path, PathError> {
-    let mut c = Cursor { src: source, pos: 0 };
+    let mut c = Cursor {
+        src: source,
+        pos: 0,
+    };
     let path = parse_prefix(&mut c)?;
     if c.pos != source.len() {
         return Err(c.err("unexpected character"));
@@ -155,14 +185,19 @@ pub(crate) fn parse_prefix(c: &mut Cursor<'_>) -> Result<Path, PathError> {
         Root::Input
     };
     let segments = segments(c, 0)?;
-    Ok(Path { source: c.src[start..c.pos].to_string(), root, segments })
+    Ok(Path {
+        source: c.src[start..c.pos].to_string().into(),
+        root,
+        segments,
+    })
 }
 
 /// Reads segments until something that cannot continue a path; `depth` bounds filter nesting.
 pub(crate) fn segments(c: &mut Cursor<'_>, depth: usize) -> Result<Vec<Segment>, PathError> {
     let mut out = Vec::new();
     loop {
-        if matches!(out.last(), Some(Segment::Function(_))) && matches!(c.peek(), Some(b'.' | b'[')) {
+        if matches!(out.last(), Some(Segment::Function(_))) && matches!(c.peek(), Some(b'.' | b'['))
+        {
             return Err(c.err("a function must be the last segment"));
         }
         match c.peek() {
@@ -261,13 +296,21 @@ fn index_or_slice(c: &mut Cursor<'_>) -> Result<Selector, PathError> {
         if step == Some(0) {
             return Err(c.err("slice step cannot be 0"));
         }
-        return Ok(Selector::Slice { start: first, end, step });
+        return Ok(Selector::Slice {
+            start: first,
+            end,
+            step,
+        });
     }
-    let Some(first) = first else { return Err(c.err("expected an index, a quoted name, '*' or '?('")) };
+    let Some(first) = first else {
+        return Err(c.err("expected an index, a quoted name, '*' or '?('"));
+    };
     let mut keys = vec![Key::Index(first)];
     while c.eat(b',') {
         c.skip_ws();
-        let Some(i) = c.int() else { return Err(c.err("expected an index")) };
+        let Some(i) = c.int() else {
+            return Err(c.err("expected an index"));
+        };
         keys.push(Key::Index(i));
         c.skip_ws();
     }

@@ -43,8 +43,20 @@ fn accepts_step_functions_paths() {
 #[test]
 fn rejects_malformed_paths() {
     for s in [
-        "", "a", "$.", "$..", "$.a.", "$[", "$[]", "$['a'", "$.a[?(@.b == )]", "$.a[1:2:0]", "$ .a",
-        "$.a.length().b", "$.a.nofun()", "$.a[?(@.x =~ 'str')]",
+        "",
+        "a",
+        "$.",
+        "$..",
+        "$.a.",
+        "$[",
+        "$[]",
+        "$['a'",
+        "$.a[?(@.b == )]",
+        "$.a[1:2:0]",
+        "$ .a",
+        "$.a.length().b",
+        "$.a.nofun()",
+        "$.a[?(@.x =~ 'str')]",
     ] {
         assert!(Path::parse(s).is_err(), "{s:?} should be rejected");
     }
@@ -55,7 +67,15 @@ fn reference_paths_are_single_nodes() {
     for s in ["$", "$.a", "$.a.b[3]", "$['x']"] {
         assert!(Path::parse_reference(s).is_ok(), "{s}");
     }
-    for s in ["$$.Execution", "$.a[*]", "$..a", "$.a[0:1]", "$.a[?(@.b)]", "$v.x", "$.a.length()"] {
+    for s in [
+        "$$.Execution",
+        "$.a[*]",
+        "$..a",
+        "$.a[0:1]",
+        "$.a[?(@.b)]",
+        "$v.x",
+        "$.a.length()",
+    ] {
         assert!(Path::parse_reference(s).is_err(), "{s}");
     }
 }
