@@ -57,6 +57,21 @@ fn generate(n: usize) -> String {
     serde_json::json!({"StartAt": "S0", "States": states}).to_string()
 }
 
+/// `levels` Parallel states, each nested in the previous one's only branch.
+fn nested_parallel(levels: usize) -> String {
+    let mut text = String::new();
+    for i in 0..levels {
+        text.push_str(&format!(
+            r#"{{"StartAt":"P{i}","States":{{"P{i}":{{"Type":"Parallel","End":true,"Branches":["#
+        ));
+    }
+    text.push_str(r#"{"StartAt":"Leaf","States":{"Leaf":{"Type":"Succeed"}}}"#);
+    for _ in 0..levels {
+        text.push_str("]}}}");
+    }
+    text
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -79,6 +94,8 @@ fn main() {
     let total = report.definition.as_ref().map_or(0, |d| d.state_count());
     let floor = time(|| serde_json::from_str::<serde_json::Value>(&text).map(stepd_asl::drop_deep));
     let full = time(|| validate(&text, Options::default()));
+    let nested = nested_parallel(10_000);
+    let deep = time(|| validate(&nested, Options::default()));
     println!(
         "definition: {STATES} top-level states ({total} with branches and processors), {} KiB",
         text.len() / 1024
@@ -91,5 +108,10 @@ fn main() {
         "parse + validate        median {:>8.2} ms   (goal <= 20 ms; {:.1}x the parse floor)",
         full.as_secs_f64() * 1e3,
         full.as_secs_f64() / floor.as_secs_f64()
+    );
+    println!(
+        "10,000 nested Parallels median {:>8.2} ms   ({} KiB)",
+        deep.as_secs_f64() * 1e3,
+        nested.len() / 1024
     );
 }

@@ -7,6 +7,9 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::node::Node;
 use serde::Deserialize;
 use serde_json::Value;
+use std::borrow::Cow;
+use std::fmt;
+use std::rc::Rc;
 
 /// The largest definition AWS accepts: 1 MiB of UTF-8.
 pub const MAX_DEFINITION_BYTES: usize = 1024 * 1024;
@@ -117,58 +120,122 @@ fn is_scalar(v: &Value) -> bool {
     !matches!(v, Value::Array(_) | Value::Object(_))
 }
 
-/// A location inside a payload, rendered to text only when a diagnostic needs it.
-pub(crate) enum Loc<'a> {
-    At(&'a str),
-    Key(&'a Loc<'a>, &'a str),
-    Index(&'a Loc<'a>, usize),
+/// Where an object sits in the definition, shared with everything under it and rendered to text (AWS's
+/// notation: `/States/P/Branches[0]/States/A`) only when a diagnostic needs it. Building a child location is
+/// O(1), so ten thousand nested states cost no quadratic copying of ever longer strings.
+#[derive(Clone, Default)]
+pub(crate) struct At<'a>(Option<Rc<Step<'a>>>);
+
+struct Step<'a> {
+    parent: At<'a>,
+    seg: Seg<'a>,
 }
 
-impl Loc<'_> {
+enum Seg<'a> {
+    Key(Cow<'a, str>),
+    Index(usize),
+}
+
+impl<'a> At<'a> {
+    /// The whole document.
+    pub(crate) fn root() -> Self {
+        At(None)
+    }
+
+    pub(crate) fn key(&self, key: impl Into<Cow<'a, str>>) -> At<'a> {
+        At(Some(Rc::new(Step {
+            parent: self.clone(),
+            seg: Seg::Key(key.into()),
+        })))
+    }
+
+    pub(crate) fn index(&self, index: usize) -> At<'a> {
+        At(Some(Rc::new(Step {
+            parent: self.clone(),
+            seg: Seg::Index(index),
+        })))
+    }
+
+    /// The location as text (empty for the root); iterative, as chains may be long.
+    pub(crate) fn render(&self) -> String {
+        let mut segs = Vec::new();
+        let mut at = &self.0;
+        while let Some(step) = at {
+            segs.push(&step.seg);
+            at = &step.parent.0;
+        }
+        let mut out = String::new();
+        for seg in segs.iter().rev() {
+            push_seg(&mut out, seg);
+        }
+        out
+    }
+}
+
+fn push_seg(out: &mut String, seg: &Seg<'_>) {
+    match seg {
+        Seg::Key(k) => {
+            out.push('/');
+            out.push_str(k);
+        }
+        Seg::Index(i) => {
+            use std::fmt::Write;
+            let _ = write!(out, "[{i}]");
+        }
+    }
+}
+
+impl fmt::Debug for At<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render())
+    }
+}
+
+impl Drop for At<'_> {
+    /// Unlinks the chain iteratively: the last owner of a long chain must not recurse through it.
+    fn drop(&mut self) {
+        let mut next = self.0.take();
+        while let Some(rc) = next {
+            next = match Rc::try_unwrap(rc) {
+                Ok(mut step) => step.parent.0.take(),
+                Err(_) => None,
+            };
+        }
+    }
+}
+
+/// A location inside a payload, borrowed from the stack while the payload is read (no allocation unless a
+/// diagnostic renders it).
+pub(crate) enum Loc<'x, 'a> {
+    At(&'x At<'a>),
+    Key(&'x Loc<'x, 'a>, &'x str),
+    Index(&'x Loc<'x, 'a>, usize),
+}
+
+impl Loc<'_, '_> {
     /// The location in AWS's notation; iterative, as payloads may nest deeply.
     pub(crate) fn render(&self) -> String {
         let mut steps = Vec::new();
         let mut at = self;
         let base = loop {
             match at {
-                Loc::At(s) => break *s,
+                Loc::At(base) => break base,
                 Loc::Key(parent, _) | Loc::Index(parent, _) => {
                     steps.push(at);
                     at = parent;
                 }
             }
         };
-        let mut out = base.to_string();
+        let mut out = base.render();
         for step in steps.iter().rev() {
             match step {
-                Loc::Key(_, k) => {
-                    out.push('/');
-                    out.push_str(k);
-                }
-                Loc::Index(_, i) => out.push_str(&format!("[{i}]")),
+                Loc::Key(_, k) => push_seg(&mut out, &Seg::Key(Cow::Borrowed(k))),
+                Loc::Index(_, i) => push_seg(&mut out, &Seg::Index(*i)),
                 Loc::At(_) => {}
             }
         }
         out
     }
-}
-
-/// Appends a field name to a location the way AWS writes them: `/States/a/b` for the state `a/b` (no escaping).
-pub fn pointer_push(base: &str, token: &str) -> String {
-    let mut out = String::with_capacity(base.len() + 1 + token.len());
-    out.push_str(base);
-    out.push('/');
-    out.push_str(token);
-    out
-}
-
-/// Appends an array index to a location the way AWS writes them: `/Branches[0]`.
-pub fn pointer_index(base: &str, index: usize) -> String {
-    use std::fmt::Write;
-    let mut out = String::with_capacity(base.len() + 4);
-    out.push_str(base);
-    let _ = write!(out, "[{index}]");
-    out
 }
 
 #[cfg(test)]
@@ -227,9 +294,21 @@ mod tests {
 
     #[test]
     fn locations_follow_aws_notation() {
+        let at = At::root().key("States").key("a/b").index(2);
+        assert_eq!(at.render(), "/States/a/b[2]");
         assert_eq!(
-            pointer_index(&pointer_push("/States", "a/b"), 2),
-            "/States/a/b[2]"
+            Loc::Index(&Loc::Key(&Loc::At(&at), "x"), 0).render(),
+            "/States/a/b[2]/x[0]"
         );
+        assert_eq!(At::root().render(), "");
+    }
+
+    #[test]
+    fn long_location_chains_drop_without_recursion() {
+        let mut at = At::root();
+        for i in 0..200_000 {
+            at = at.index(i);
+        }
+        drop(at);
     }
 }

@@ -244,6 +244,15 @@ fn ten_thousand_nested_parallels_do_not_overflow() {
     let def = report.definition.expect("valid");
     assert_eq!(def.machines.len(), 10_001);
     assert_eq!(def.state_count(), 10_001);
+    assert_eq!(
+        def.state_location(stepd_asl::model::MachineId(2), 0),
+        "/States/P0/Branches[0]/States/P1/Branches[0]/States/P2"
+    );
+    let leaf = stepd_asl::model::MachineId(10_000);
+    assert!(
+        def.state_location(leaf, 0)
+            .ends_with("/States/P9999/Branches[0]/States/Leaf")
+    );
 }
 
 #[test]

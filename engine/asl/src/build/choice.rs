@@ -5,7 +5,7 @@ use super::msg;
 use super::obj::Obj;
 use crate::check::graph::{Vertex, Via};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::json::{Loc, pointer_index};
+use crate::json::{At, Loc};
 use crate::model::{
     Choice, ChoiceRule, Cmp, Condition, Operand, QueryLanguage, Rhs, Test, TypeTest,
 };
@@ -68,16 +68,16 @@ pub(crate) fn choice(
     if !o.has("Choices") {
         o.missing("Choices");
     } else if let Some(items) = o.array("Choices", d) {
-        let base = o.field_ptr("Choices");
+        let base = o.at.key("Choices");
         if items.is_empty() {
             d.push(Diagnostic::error(
                 Code::SchemaValidationFailed,
-                base.clone(),
+                base.render(),
                 msg::EMPTY,
             ));
         }
         for (i, v) in items.into_iter().enumerate() {
-            let Some(mut r) = Obj::from_node(pointer_index(&base, i), v, d) else {
+            let Some(mut r) = Obj::from_node(base.index(i), v, d) else {
                 continue;
             };
             let next = r.req_string("Next", d);
@@ -127,11 +127,7 @@ fn rule(r: &mut Obj<'_>, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Option<C
                 "The object must have only one of the following fields, [{}]",
                 RULE_KINDS.join(", ")
             );
-            d.push(Diagnostic::error(
-                Code::SchemaValidationFailed,
-                r.ptr.clone(),
-                m,
-            ));
+            d.push(Diagnostic::error(Code::SchemaValidationFailed, r.here(), m));
             discard(r, RULE_KINDS.iter().chain(OPERATORS));
             return None;
         }
@@ -140,17 +136,17 @@ fn rule(r: &mut Obj<'_>, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Option<C
             "And" | "Or" => {
                 let key = kinds[0];
                 let items = r.array(key, d)?;
-                let base = r.field_ptr(key);
+                let base = r.at.key(key);
                 if items.is_empty() {
                     d.push(Diagnostic::error(
                         Code::SchemaValidationFailed,
-                        base.clone(),
+                        base.render(),
                         msg::EMPTY,
                     ));
                 }
                 let mut rules = Vec::with_capacity(items.len());
                 for (i, v) in items.into_iter().enumerate() {
-                    if let Some(c) = nested(pointer_index(&base, i), v, ql, d) {
+                    if let Some(c) = nested(base.index(i), v, ql, d) {
                         rules.push(c);
                     }
                 }
@@ -162,7 +158,7 @@ fn rule(r: &mut Obj<'_>, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Option<C
             }
             "Not" => {
                 let v = r.take("Not")?;
-                let inner = nested(r.field_ptr("Not"), v, ql, d)?;
+                let inner = nested(r.at.key("Not"), v, ql, d)?;
                 Some(Condition::Not(Box::new(inner)))
             }
             _ => comparison(r, d),
@@ -171,13 +167,13 @@ fn rule(r: &mut Obj<'_>, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Option<C
 }
 
 /// A rule inside `And`/`Or`/`Not`: no `Next`, `Assign` or `Output` of its own.
-fn nested(
-    ptr: String,
-    v: Node<'_>,
+fn nested<'a>(
+    at: At<'a>,
+    v: Node<'a>,
     ql: QueryLanguage,
     d: &mut Vec<Diagnostic>,
 ) -> Option<Condition> {
-    let mut r = Obj::from_node(ptr, v, d)?;
+    let mut r = Obj::from_node(at, v, d)?;
     r.take("Comment");
     let c = rule(&mut r, ql, d);
     finish_rule(r, ql, d);
@@ -188,17 +184,21 @@ fn condition(r: &mut Obj<'_>, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Opt
     if ql != QueryLanguage::JSONata {
         return None; // left in place: reported as a JSONata-only field
     }
-    let ptr = r.field_ptr("Condition");
+    let at = r.at.key("Condition");
     match r.take("Condition")? {
         Node::Str(s) if jsonata_text(&s).is_some() => {
-            fields::expr(&s, &Loc::At(&ptr), false, d).map(Condition::Expr)
+            fields::expr(&s, &Loc::At(&at), false, d).map(Condition::Expr)
         }
         Node::Bool(b) => Some(Condition::Expr(crate::model::Expr {
             source: b.to_string(),
         })),
         _ => {
             let m = "Condition must be a JSONata expression '{% ... %}' or a boolean";
-            d.push(Diagnostic::error(Code::SchemaValidationFailed, ptr, m));
+            d.push(Diagnostic::error(
+                Code::SchemaValidationFailed,
+                at.render(),
+                m,
+            ));
             None
         }
     }
@@ -214,27 +214,27 @@ fn comparison(r: &mut Obj<'_>, d: &mut Vec<Diagnostic>) -> Option<Condition> {
         } else {
             msg::only_one(OPERATORS)
         };
-        d.push(Diagnostic::error(
-            Code::SchemaValidationFailed,
-            r.ptr.clone(),
-            m,
-        ));
+        d.push(Diagnostic::error(Code::SchemaValidationFailed, r.here(), m));
         discard(r, OPERATORS.iter());
         return None;
     }
     let op = ops[0];
-    let ptr = r.field_ptr(op);
+    let at = r.at.key(op);
     let v = r.take(op)?;
-    let test = test(op, v, &ptr, d)?;
+    let test = test(op, v, &at, d)?;
     Some(Condition::Test {
         variable: variable?,
         test,
     })
 }
 
-fn test(op: &str, v: Node<'_>, ptr: &str, d: &mut Vec<Diagnostic>) -> Option<Test> {
+fn test(op: &str, v: Node<'_>, at: &At<'_>, d: &mut Vec<Diagnostic>) -> Option<Test> {
     let err = |d: &mut Vec<Diagnostic>, m: String| {
-        d.push(Diagnostic::error(Code::SchemaValidationFailed, ptr, m));
+        d.push(Diagnostic::error(
+            Code::SchemaValidationFailed,
+            at.render(),
+            m,
+        ));
         None
     };
     if let Some(tt) = type_test(op) {

@@ -5,7 +5,7 @@ use super::msg;
 use super::obj::Obj;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::intrinsic::Call;
-use crate::json::{Loc, pointer_index};
+use crate::json::Loc;
 use crate::model::{Catcher, Dyn, Expr, Jitter, QueryLanguage, Retrier, Template};
 use crate::node::Node;
 use crate::path::Path;
@@ -21,7 +21,12 @@ pub(crate) fn jsonata_text(s: &str) -> Option<&str> {
 }
 
 /// Reads a JSONata `{% %}` string into a checked expression. `$states.errorOutput` exists only in a Catch.
-pub(crate) fn expr(s: &str, at: &Loc<'_>, in_catch: bool, d: &mut Vec<Diagnostic>) -> Option<Expr> {
+pub(crate) fn expr(
+    s: &str,
+    at: &Loc<'_, '_>,
+    in_catch: bool,
+    d: &mut Vec<Diagnostic>,
+) -> Option<Expr> {
     let text = jsonata_text(s)?;
     match crate::jsonata::check(text, in_catch) {
         Ok(()) => Some(Expr {
@@ -105,7 +110,7 @@ pub(crate) fn dyn_uint(
     if o.has(key) && o.has(&path_key) {
         d.push(Diagnostic::error(
             Code::SchemaValidationFailed,
-            o.ptr.clone(),
+            o.here(),
             msg::only_one(&[key, &path_key]),
         ));
         o.take(key);
@@ -116,7 +121,7 @@ pub(crate) fn dyn_uint(
     let v = o.take(key)?;
     match (&v, ql) {
         (Node::Str(s), QueryLanguage::JSONata) if jsonata_text(s).is_some() => {
-            expr(s, &Loc::Key(&Loc::At(&o.ptr), key), false, d).map(Dyn::Expr)
+            expr(s, &Loc::Key(&Loc::At(&o.at), key), false, d).map(Dyn::Expr)
         }
         _ => match v.as_uint() {
             Some(n) if n < min => {
@@ -151,7 +156,7 @@ pub(crate) fn dyn_string(
     if o.has(key) && o.has(&path_key) {
         d.push(Diagnostic::error(
             Code::SchemaValidationFailed,
-            o.ptr.clone(),
+            o.here(),
             msg::only_one(&[key, &path_key]),
         ));
         o.take(key);
@@ -172,7 +177,7 @@ pub(crate) fn dyn_string(
     }
     let s = o.string(key, d)?;
     if ql == QueryLanguage::JSONata && jsonata_text(&s).is_some() {
-        return expr(&s, &Loc::Key(&Loc::At(&o.ptr), key), false, d).map(Dyn::Expr);
+        return expr(&s, &Loc::Key(&Loc::At(&o.at), key), false, d).map(Dyn::Expr);
     }
     Some(Dyn::Fixed(s))
 }
@@ -180,7 +185,7 @@ pub(crate) fn dyn_string(
 /// Reads a payload template in the state's query language (`in_catch` for a catcher's `Output`/`Assign`).
 pub(crate) fn template(
     v: Node<'_>,
-    at: &Loc<'_>,
+    at: &Loc<'_, '_>,
     in_catch: bool,
     ql: QueryLanguage,
     d: &mut Vec<Diagnostic>,
@@ -208,7 +213,7 @@ pub(crate) fn object_template(
         o.error(key, msg::wrong_type("OBJECT"), d);
         return None;
     }
-    Some(template(v, &Loc::Key(&Loc::At(&o.ptr), key), false, ql, d))
+    Some(template(v, &Loc::Key(&Loc::At(&o.at), key), false, ql, d))
 }
 
 /// A template field that may hold any JSON value (`Output`, `Items`, `Arguments`).
@@ -222,7 +227,7 @@ pub(crate) fn any_template(
     let v = o.take(key)?;
     Some(template(
         v,
-        &Loc::Key(&Loc::At(&o.ptr), key),
+        &Loc::Key(&Loc::At(&o.at), key),
         in_catch,
         ql,
         d,
@@ -237,7 +242,7 @@ pub(crate) fn assign(
     d: &mut Vec<Diagnostic>,
 ) -> Option<Template> {
     let v = o.take("Assign")?;
-    let at = Loc::Key(&Loc::At(&o.ptr), "Assign");
+    let at = Loc::Key(&Loc::At(&o.at), "Assign");
     let Node::Object(map) = &v else {
         o.error("Assign", msg::wrong_type("OBJECT"), d);
         return None;
@@ -269,7 +274,7 @@ fn valid_variable_name(name: &str) -> bool {
         && name.chars().count() <= 80
 }
 
-fn jsonpath_template(v: Node<'_>, at: &Loc<'_>, d: &mut Vec<Diagnostic>) -> Template {
+fn jsonpath_template(v: Node<'_>, at: &Loc<'_, '_>, d: &mut Vec<Diagnostic>) -> Template {
     stacker::maybe_grow(64 * 1024, 1024 * 1024, || match v {
         Node::Object(map) => {
             let map = map.into_vec();
@@ -313,7 +318,7 @@ fn jsonpath_template(v: Node<'_>, at: &Loc<'_>, d: &mut Vec<Diagnostic>) -> Temp
 
 fn jsonata_template(
     v: Node<'_>,
-    at: &Loc<'_>,
+    at: &Loc<'_, '_>,
     in_catch: bool,
     d: &mut Vec<Diagnostic>,
 ) -> Template {
@@ -382,11 +387,11 @@ pub(crate) fn retry(o: &mut Obj<'_>, d: &mut Vec<Diagnostic>) -> Vec<Retrier> {
     let Some(items) = o.array("Retry", d) else {
         return Vec::new();
     };
-    let base = o.field_ptr("Retry");
+    let base = o.at.key("Retry");
     let count = items.len();
     let mut out = Vec::with_capacity(count);
     for (i, v) in items.into_iter().enumerate() {
-        let Some(mut r) = Obj::from_node(pointer_index(&base, i), v, d) else {
+        let Some(mut r) = Obj::from_node(base.index(i), v, d) else {
             continue;
         };
         let error_equals = error_equals(&mut r, i + 1 == count, d);
@@ -472,11 +477,11 @@ pub(crate) fn catch(o: &mut Obj<'_>, ql: QueryLanguage, d: &mut Vec<Diagnostic>)
     let Some(items) = o.array("Catch", d) else {
         return Vec::new();
     };
-    let base = o.field_ptr("Catch");
+    let base = o.at.key("Catch");
     let count = items.len();
     let mut out = Vec::with_capacity(count);
     for (i, v) in items.into_iter().enumerate() {
-        let Some(mut c) = Obj::from_node(pointer_index(&base, i), v, d) else {
+        let Some(mut c) = Obj::from_node(base.index(i), v, d) else {
             continue;
         };
         let error_equals = error_equals(&mut c, i + 1 == count, d);

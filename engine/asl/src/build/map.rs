@@ -39,11 +39,7 @@ pub(crate) fn map<'a>(
             let m = format!(
                 "Field '{k}' is only supported for a Map with ProcessorConfig Mode DISTRIBUTED"
             );
-            d.push(Diagnostic::error(
-                Code::SchemaValidationFailed,
-                o.ptr.clone(),
-                m,
-            ));
+            d.push(Diagnostic::error(Code::SchemaValidationFailed, o.here(), m));
         }
     }
     let (items_path, items) = match ql {
@@ -54,11 +50,7 @@ pub(crate) fn map<'a>(
     if ql == QueryLanguage::JSONPath && o.has("Parameters") {
         if item_selector.is_some() {
             let m = msg::only_one(&["ItemSelector", "Parameters"]);
-            d.push(Diagnostic::error(
-                Code::SchemaValidationFailed,
-                o.ptr.clone(),
-                m,
-            ));
+            d.push(Diagnostic::error(Code::SchemaValidationFailed, o.here(), m));
         }
         item_selector = fields::object_template(o, "Parameters", ql, d);
     }
@@ -104,11 +96,7 @@ fn processor<'a>(
         (false, true) => ("Iterator", true),
         (true, true) => {
             let m = msg::only_one(&["ItemProcessor", "Iterator"]);
-            d.push(Diagnostic::error(
-                Code::SchemaValidationFailed,
-                o.ptr.clone(),
-                m,
-            ));
+            d.push(Diagnostic::error(Code::SchemaValidationFailed, o.here(), m));
             o.take("Iterator");
             ("ItemProcessor", false)
         }
@@ -139,25 +127,33 @@ fn processor<'a>(
         }
         cfg.finish(d);
     }
-    Some((b.enqueue(p, at), mode, execution_type, legacy))
+    Some((
+        b.enqueue(p, at, key.to_string()),
+        mode,
+        execution_type,
+        legacy,
+    ))
 }
 
 /// JSONata `Items`: an array, or an expression yielding one.
 fn items(o: &mut Obj<'_>, d: &mut Vec<Diagnostic>) -> Option<crate::model::Template> {
-    let ptr = o.field_ptr("Items");
     let v = o.take("Items")?;
     match &v {
         Node::Array(_) => {}
         Node::Str(s) if jsonata_text(s).is_some() => {}
         _ => {
             let m = "Items must be an array or a JSONata expression '{% ... %}'";
-            d.push(Diagnostic::error(Code::SchemaValidationFailed, ptr, m));
+            d.push(Diagnostic::error(
+                Code::SchemaValidationFailed,
+                o.field_ptr("Items"),
+                m,
+            ));
             return None;
         }
     }
     Some(fields::template(
         v,
-        &Loc::At(&ptr),
+        &Loc::Key(&Loc::At(&o.at), "Items"),
         false,
         QueryLanguage::JSONata,
         d,
@@ -171,7 +167,7 @@ fn percentage(o: &mut Obj<'_>, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Op
     if o.has(KEY) && o.has(PATH_KEY) {
         d.push(Diagnostic::error(
             Code::SchemaValidationFailed,
-            o.ptr.clone(),
+            o.here(),
             msg::only_one(&[KEY, PATH_KEY]),
         ));
         o.take(KEY);
@@ -179,10 +175,9 @@ fn percentage(o: &mut Obj<'_>, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Op
     if ql == QueryLanguage::JSONPath && o.has(PATH_KEY) {
         return fields::path(o, PATH_KEY, false, d).map(Dyn::Path);
     }
-    let ptr = o.field_ptr(KEY);
     match o.take(KEY)? {
         Node::Str(s) if ql == QueryLanguage::JSONata && jsonata_text(&s).is_some() => {
-            fields::expr(&s, &Loc::At(&ptr), false, d).map(Dyn::Expr)
+            fields::expr(&s, &Loc::Key(&Loc::At(&o.at), KEY), false, d).map(Dyn::Expr)
         }
         Node::Number(n) => match n.as_f64() {
             Some(f) if (0.0..=100.0).contains(&f) => Some(Dyn::Fixed(f)),

@@ -12,7 +12,7 @@ mod state;
 use crate::Options;
 use crate::check::graph::{Graph, Vertex};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::json::pointer_push;
+use crate::json::At;
 use crate::model::{Definition, Machine, MachineId, QueryLanguage};
 use crate::node::Node;
 use obj::Obj;
@@ -27,6 +27,7 @@ struct Pending<'a> {
     id: MachineId,
     obj: Obj<'a>,
     owner: Option<(MachineId, usize)>,
+    via: String,
 }
 
 pub(crate) struct Builder<'a> {
@@ -43,13 +44,19 @@ pub(crate) struct Builder<'a> {
 
 impl<'a> Builder<'a> {
     /// Queues a branch or item processor and returns the id it will have.
-    pub(crate) fn enqueue(&mut self, obj: Obj<'a>, owner: (MachineId, usize)) -> MachineId {
+    pub(crate) fn enqueue(
+        &mut self,
+        obj: Obj<'a>,
+        owner: (MachineId, usize),
+        via: String,
+    ) -> MachineId {
         let id = MachineId(self.next_id);
         self.next_id += 1;
         self.queue.push_back(Pending {
             id,
             obj,
             owner: Some(owner),
+            via,
         });
         id
     }
@@ -64,7 +71,7 @@ pub(crate) fn build(v: Node<'_>, options: Options, d: &mut Vec<Diagnostic>) -> O
         ));
         return None;
     };
-    let mut top = Obj::new(String::new(), map);
+    let mut top = Obj::new(At::root(), map);
     let mut b = Builder {
         d: std::mem::take(d),
         options,
@@ -85,6 +92,7 @@ pub(crate) fn build(v: Node<'_>, options: Options, d: &mut Vec<Diagnostic>) -> O
         id: MachineId(0),
         obj: top,
         owner: None,
+        via: String::new(),
     });
 
     let mut machines = Vec::new();
@@ -128,7 +136,12 @@ pub(crate) fn query_language(o: &mut Obj<'_>, d: &mut Vec<Diagnostic>) -> Option
 }
 
 fn machine<'a>(b: &mut Builder<'a>, p: Pending<'a>) -> Machine {
-    let Pending { id, mut obj, owner } = p;
+    let Pending {
+        id,
+        mut obj,
+        owner,
+        via,
+    } = p;
     let comment = obj.string("Comment", &mut b.d);
     let states_obj = if obj.has("States") {
         obj.object("States", &mut b.d)
@@ -137,31 +150,31 @@ fn machine<'a>(b: &mut Builder<'a>, p: Pending<'a>) -> Machine {
         None
     };
     let start_at = obj.req_string("StartAt", &mut b.d);
-    let pointer = obj.ptr.clone();
+    let here = obj.at.clone();
     obj.finish(&mut b.d);
 
     let mut states = Vec::new();
     let mut index = FxHashMap::default();
     let mut graph = Graph {
-        ptr: pointer.clone(),
+        at: here,
         start_at: start_at.clone(),
         nodes: Vec::new(),
     };
     if let Some(states_obj) = states_obj {
-        let (states_ptr, map) = states_obj.into_entries();
+        let (states_at, map) = states_obj.into_entries();
         states.reserve_exact(map.len());
         index.reserve(map.len());
         graph.nodes.reserve_exact(map.len());
         if map.is_empty() {
             b.d.push(Diagnostic::error(
                 Code::SchemaValidationFailed,
-                states_ptr.clone(),
+                states_at.render(),
                 msg::EMPTY,
             ));
         }
         for (name, v) in map {
-            let ptr = pointer_push(&states_ptr, &name);
-            check_name(&name, &ptr, &mut b.d);
+            let here = states_at.key(name.clone());
+            check_name(&name, &here, &mut b.d);
             let mut node = Vertex {
                 name: name.clone(),
                 targets: Vec::new(),
@@ -169,7 +182,7 @@ fn machine<'a>(b: &mut Builder<'a>, p: Pending<'a>) -> Machine {
             };
             let name = name.into_owned();
             let position = states.len();
-            if let Some(s) = state::build(b, name, ptr, v, (id, position), &mut node) {
+            if let Some(s) = state::build(b, name, here, v, (id, position), &mut node) {
                 index.insert(s.name.clone(), position);
                 states.push(s);
             }
@@ -180,8 +193,8 @@ fn machine<'a>(b: &mut Builder<'a>, p: Pending<'a>) -> Machine {
     b.graphs.push(graph);
     let query_language = b.top_ql;
     Machine {
-        pointer,
         owner,
+        via,
         comment,
         start_at: start_at.unwrap_or_default(),
         query_language,
@@ -190,7 +203,7 @@ fn machine<'a>(b: &mut Builder<'a>, p: Pending<'a>) -> Machine {
     }
 }
 
-fn check_name(name: &str, ptr: &str, d: &mut Vec<Diagnostic>) {
+fn check_name(name: &str, here: &At<'_>, d: &mut Vec<Diagnostic>) {
     let chars = name.chars().count();
     let why = if chars > MAX_STATE_NAME_CHARS {
         format!("State exceeds the {MAX_STATE_NAME_CHARS}-character limit allowed by the service")
@@ -203,7 +216,7 @@ fn check_name(name: &str, ptr: &str, d: &mut Vec<Diagnostic>) {
     };
     d.push(Diagnostic::error(
         Code::InvalidStateName,
-        ptr,
+        here.render(),
         format!("Invalid State name: {why}"),
     ));
 }

@@ -2,13 +2,13 @@
 
 use super::msg;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::json::pointer_push;
+use crate::json::At;
 use crate::node::{Fields, Node};
 use std::borrow::Cow;
 
 /// An object being read. Fields are taken out as they are read; whatever remains at `finish` is unknown.
 pub(crate) struct Obj<'a> {
-    pub(crate) ptr: String,
+    pub(crate) at: At<'a>,
     /// `None` once read.
     fields: Vec<(Cow<'a, str>, Option<Node<'a>>)>,
     /// How many fields are still there to read.
@@ -18,13 +18,13 @@ pub(crate) struct Obj<'a> {
 }
 
 impl<'a> Obj<'a> {
-    pub(crate) fn new(ptr: String, mut fields: Fields<'a>) -> Self {
+    pub(crate) fn new(at: At<'a>, mut fields: Fields<'a>) -> Self {
         let fields: Vec<_> = std::mem::take(&mut fields.0)
             .into_iter()
             .map(|(k, v)| (k, Some(v)))
             .collect();
         Obj {
-            ptr,
+            at,
             left: fields.len(),
             fields,
             missing: Vec::new(),
@@ -32,13 +32,13 @@ impl<'a> Obj<'a> {
     }
 
     /// Reads an object value, or reports it is not one.
-    pub(crate) fn from_node(ptr: String, v: Node<'a>, d: &mut Vec<Diagnostic>) -> Option<Obj<'a>> {
+    pub(crate) fn from_node(at: At<'a>, v: Node<'a>, d: &mut Vec<Diagnostic>) -> Option<Obj<'a>> {
         match v {
-            Node::Object(fields) => Some(Obj::new(ptr, fields)),
+            Node::Object(fields) => Some(Obj::new(at, fields)),
             _ => {
                 d.push(Diagnostic::error(
                     Code::SchemaValidationFailed,
-                    ptr,
+                    at.render(),
                     msg::wrong_type("OBJECT"),
                 ));
                 None
@@ -46,8 +46,17 @@ impl<'a> Obj<'a> {
         }
     }
 
+    /// This object's location, as text (for diagnostics).
+    pub(crate) fn here(&self) -> String {
+        self.at.render()
+    }
+
+    /// A field's location, as text (for diagnostics).
     pub(crate) fn field_ptr(&self, key: &str) -> String {
-        pointer_push(&self.ptr, key)
+        let mut s = self.at.render();
+        s.push('/');
+        s.push_str(key);
+        s
     }
 
     pub(crate) fn has(&self, key: &str) -> bool {
@@ -158,9 +167,9 @@ impl<'a> Obj<'a> {
         }
     }
 
-    pub(crate) fn object(&mut self, key: &str, d: &mut Vec<Diagnostic>) -> Option<Obj<'a>> {
+    pub(crate) fn object(&mut self, key: &'static str, d: &mut Vec<Diagnostic>) -> Option<Obj<'a>> {
         let v = self.take(key)?;
-        Obj::from_node(self.field_ptr(key), v, d)
+        Obj::from_node(self.at.key(key), v, d)
     }
 
     /// Reports missing required fields, then every field nobody read (at the object, as AWS does), with `why`
@@ -169,7 +178,7 @@ impl<'a> Obj<'a> {
         if !self.missing.is_empty() {
             d.push(Diagnostic::error(
                 Code::SchemaValidationFailed,
-                self.ptr.clone(),
+                self.here(),
                 msg::missing(&self.missing),
             ));
         }
@@ -179,7 +188,7 @@ impl<'a> Obj<'a> {
         for (k, _) in self.fields.iter().filter(|(_, v)| v.is_some()) {
             d.push(Diagnostic::error(
                 Code::SchemaValidationFailed,
-                self.ptr.clone(),
+                self.here(),
                 why(k),
             ));
         }
@@ -190,13 +199,13 @@ impl<'a> Obj<'a> {
     }
 
     /// Gives up the remaining fields in order (used for `States`, whose keys are names, not fields).
-    pub(crate) fn into_entries(self) -> (String, Vec<(Cow<'a, str>, Node<'a>)>) {
+    pub(crate) fn into_entries(self) -> (At<'a>, Vec<(Cow<'a, str>, Node<'a>)>) {
         debug_assert!(self.missing.is_empty());
         let entries = self
             .fields
             .into_iter()
             .filter_map(|(k, v)| v.map(|v| (k, v)))
             .collect();
-        (self.ptr, entries)
+        (self.at, entries)
     }
 }

@@ -5,7 +5,7 @@ use super::obj::Obj;
 use super::{Builder, choice, map, msg, query_language};
 use crate::check::graph::{Vertex, Via};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::json::{Loc, pointer_index};
+use crate::json::{At, Loc};
 use crate::model::{
     Dyn, Fail, Io, Kind, MachineId, Parallel, QueryLanguage, State, Task, Transition, Wait, WaitFor,
 };
@@ -43,20 +43,20 @@ const JSONATA_ONLY: &[&str] = &["Arguments", "Output", "Items"];
 pub(crate) fn build<'a>(
     b: &mut Builder<'a>,
     name: String,
-    ptr: String,
+    here: At<'a>,
     v: Node<'a>,
     at: (MachineId, usize),
     node: &mut Vertex<'_>,
 ) -> Option<State> {
     let d = &mut b.d;
-    let mut o = Obj::from_node(ptr.clone(), v, d)?;
+    let mut o = Obj::from_node(here, v, d)?;
     let ty = o.req_string("Type", d);
     let comment = o.string("Comment", d);
     let own_ql = query_language(&mut o, d);
     if own_ql == Some(QueryLanguage::JSONPath) && b.top_ql == QueryLanguage::JSONata {
         d.push(Diagnostic::error(
             Code::SchemaValidationFailed,
-            ptr.clone(),
+            o.here(),
             "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine",
         ));
     }
@@ -105,7 +105,6 @@ pub(crate) fn build<'a>(
     finish(o, ql, d);
     Some(State {
         name,
-        pointer: ptr,
         comment,
         query_language: ql,
         transition,
@@ -154,7 +153,7 @@ fn transition(
         (Some(n), Some(true)) => {
             d.push(Diagnostic::error(
                 Code::SchemaValidationFailed,
-                o.ptr.clone(),
+                o.here(),
                 msg::only_one(&["Next", "End"]),
             ));
             node.targets.push((n, Via::Next));
@@ -165,7 +164,7 @@ fn transition(
             if !present || end == Some(false) {
                 d.push(Diagnostic::error(
                     Code::SchemaValidationFailed,
-                    o.ptr.clone(),
+                    o.here(),
                     msg::need_one(&["Next", "End"]),
                 ));
             }
@@ -285,7 +284,7 @@ fn credentials(
     d: &mut Vec<Diagnostic>,
 ) -> Option<crate::model::Template> {
     let v = o.take("Credentials")?;
-    let ptr = o.field_ptr("Credentials");
+    let at = o.at.key("Credentials");
     match &v {
         Node::Object(m) => {
             let has = |k: &str| m.keys().any(|key| key == k);
@@ -295,7 +294,7 @@ fn credentials(
                 let m = "The field 'RoleArn' is required but was missing";
                 d.push(Diagnostic::error(
                     Code::SchemaValidationFailed,
-                    ptr.clone(),
+                    at.render(),
                     m,
                 ));
             }
@@ -305,7 +304,7 @@ fn credentials(
             {
                 d.push(Diagnostic::error(
                     Code::SchemaValidationFailed,
-                    ptr.clone(),
+                    at.render(),
                     msg::unknown_field(k),
                 ));
             }
@@ -313,13 +312,13 @@ fn credentials(
         _ => {
             d.push(Diagnostic::error(
                 Code::SchemaValidationFailed,
-                ptr.clone(),
+                at.render(),
                 msg::wrong_type("OBJECT"),
             ));
             return None;
         }
     }
-    Some(fields::template(v, &Loc::At(&ptr), false, ql, d))
+    Some(fields::template(v, &Loc::At(&at), false, ql, d))
 }
 
 /// Exactly one of `Seconds`, `SecondsPath`, `Timestamp`, `TimestampPath`.
@@ -335,11 +334,7 @@ fn wait(o: &mut Obj<'_>, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Option<W
         } else {
             msg::only_one(allowed)
         };
-        d.push(Diagnostic::error(
-            Code::SchemaValidationFailed,
-            o.ptr.clone(),
-            m,
-        ));
+        d.push(Diagnostic::error(Code::SchemaValidationFailed, o.here(), m));
         return None;
     }
     match present[0] {
@@ -383,10 +378,10 @@ fn parallel<'a>(
         if items.is_empty() {
             o.error("Branches", msg::EMPTY.into(), &mut b.d);
         }
-        let base = o.field_ptr("Branches");
+        let base = o.at.key("Branches");
         for (i, v) in items.into_iter().enumerate() {
-            if let Some(branch) = Obj::from_node(pointer_index(&base, i), v, &mut b.d) {
-                branches.push(b.enqueue(branch, at));
+            if let Some(branch) = Obj::from_node(base.index(i), v, &mut b.d) {
+                branches.push(b.enqueue(branch, at, format!("Branches[{i}]")));
             }
         }
     }

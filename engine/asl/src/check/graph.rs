@@ -2,14 +2,15 @@
 //! terminal state, and no two states anywhere share a name. Walks are iterative.
 
 use crate::diagnostic::{Code, Diagnostic};
+use crate::json::At;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::borrow::Cow;
 
 /// What the graph checks need to know about one machine, gathered while it is built.
 #[derive(Debug, Default)]
 pub(crate) struct Graph<'a> {
-    /// Location of the machine object (empty for the top level).
-    pub(crate) ptr: String,
+    /// Location of the machine object.
+    pub(crate) at: At<'a>,
     pub(crate) start_at: Option<String>,
     pub(crate) nodes: Vec<Vertex<'a>>,
 }
@@ -35,7 +36,7 @@ pub(crate) enum Via {
 
 impl Graph<'_> {
     fn state_ptr(&self, name: &str) -> String {
-        format!("{}/States/{name}", self.ptr)
+        format!("{}/States/{name}", self.at.render())
     }
 
     fn target_ptr(&self, state: &str, via: Via) -> String {
@@ -91,7 +92,7 @@ fn check_one(g: &Graph<'_>, top: bool, d: &mut Vec<Diagnostic>) {
     }
     let first = index.get(start).copied();
     if first.is_none() {
-        d.push(missing_target(start, &format!("{}/StartAt", g.ptr)));
+        d.push(missing_target(start, &format!("{}/StartAt", g.at.render())));
     }
     for n in &g.nodes {
         for (target, via) in &n.targets {

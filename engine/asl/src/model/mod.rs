@@ -59,6 +59,33 @@ impl Definition {
         &self.machines[id.0]
     }
 
+    /// Where a machine is in the document, in AWS's notation (`/States/P/Branches[0]`; empty at the top).
+    /// Computed by walking the owners, so the model need not store ever longer strings.
+    pub fn machine_location(&self, id: MachineId) -> String {
+        let mut parts = Vec::new();
+        let mut at = id;
+        while let Some((owner, index)) = self.machine(at).owner {
+            let m = self.machine(at);
+            parts.push(format!(
+                "/States/{}/{}",
+                self.machine(owner).states[index].name,
+                m.via
+            ));
+            at = owner;
+        }
+        parts.reverse();
+        parts.concat()
+    }
+
+    /// Where a state is in the document, e.g. `/States/P/Branches[0]/States/A`.
+    pub fn state_location(&self, id: MachineId, index: usize) -> String {
+        format!(
+            "{}/States/{}",
+            self.machine_location(id),
+            self.machine(id).states[index].name
+        )
+    }
+
     /// Number of states across all machines.
     pub fn state_count(&self) -> usize {
         self.machines.iter().map(|m| m.states.len()).sum()
@@ -68,10 +95,10 @@ impl Definition {
 /// One state machine: the top level, a Parallel branch or a Map item processor.
 #[derive(Debug)]
 pub struct Machine {
-    /// JSON pointer of the object holding `StartAt` and `States` (empty for the top level).
-    pub pointer: String,
     /// The state that contains this machine (Parallel or Map), if any.
     pub owner: Option<(MachineId, usize)>,
+    /// The owner's field holding this machine: `Branches[2]`, `ItemProcessor` or `Iterator` (empty at the top).
+    pub via: String,
     pub comment: Option<String>,
     pub start_at: String,
     /// Query language states inherit unless they set their own.

@@ -8,8 +8,6 @@ use crate::path::Path;
 #[derive(Debug)]
 pub struct State {
     pub name: String,
-    /// JSON pointer of the state object, e.g. `/States/Submit`.
-    pub pointer: String,
     pub comment: Option<String>,
     /// The effective query language (own field, else the enclosing machine's).
     pub query_language: QueryLanguage,
