@@ -33,7 +33,10 @@ fn valid_files_exit_zero() {
     let a = write(&dir, "a.json", VALID.as_bytes());
     let out = stepd(&["validate", &a], None);
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{a}: valid (1 states)\n"));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{a}: valid (1 states)\n")
+    );
 }
 
 #[test]
@@ -49,23 +52,45 @@ fn invalid_files_exit_one_with_every_diagnostic() {
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains(&format!("{ok}: valid")), "{text}");
-    assert!(text.contains(&format!("{bad}: error: SCHEMA_VALIDATION_FAILED: Field 'Bogus' is not supported at /States/A")), "{text}");
-    assert!(text.contains(&format!("{bad}: error: MISSING_TRANSITION_TARGET: Missing 'Next' target: Nope at /States/A/Next")), "{text}");
+    assert!(
+        text.contains(&format!(
+            "{bad}: error: SCHEMA_VALIDATION_FAILED: Field 'Bogus' is not supported at /States/A"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "{bad}: error: MISSING_TRANSITION_TARGET: Missing 'Next' target: Nope at /States/A/Next"
+        )),
+        "{text}"
+    );
 }
 
 #[test]
 fn json_syntax_errors_show_file_line_and_column() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let bad = write(&dir, "syntax.json", b"{\n  \"StartAt\": \"A\",\n  \"States\": [\n}");
+    let bad = write(
+        &dir,
+        "syntax.json",
+        b"{\n  \"StartAt\": \"A\",\n  \"States\": [\n}",
+    );
     let out = stepd(&["validate", &bad], None);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.starts_with(&format!("{bad}:4:1: error: INVALID_JSON_DESCRIPTION: Invalid JSON:")), "{text}");
+    assert!(
+        text.starts_with(&format!(
+            "{bad}:4:1: error: INVALID_JSON_DESCRIPTION: Invalid JSON:"
+        )),
+        "{text}"
+    );
 }
 
 #[test]
 fn json_output_is_one_object_per_file() {
-    let out = stepd(&["validate", "--json", "-"], Some(br#"{"StartAt": "A", "States": {}}"#));
+    let out = stepd(
+        &["validate", "--json", "-"],
+        Some(br#"{"StartAt": "A", "States": {}}"#),
+    );
     assert_eq!(out.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     assert_eq!(report["file"], "-");
@@ -86,7 +111,9 @@ fn express_flag_refuses_callbacks() {
     assert_eq!(stepd(&["validate", "-"], Some(def)).status.code(), Some(0));
     let out = stepd(&["validate", "--express", "-"], Some(def));
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Express state machine does not support"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Express state machine does not support")
+    );
 }
 
 #[test]
@@ -107,7 +134,9 @@ fn oversized_and_binary_input_are_invalid_not_crashes() {
     let big = write(&dir, "big.json", &vec![b' '; 3 * 1024 * 1024]);
     let out = stepd(&["validate", &big], None);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("exceeds the maximum size of 1048576 bytes"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("exceeds the maximum size of 1048576 bytes")
+    );
     let bin = write(&dir, "bin.json", &[0xff, 0xfe, 0x00, 0x7b]);
     let out = stepd(&["validate", &bin], None);
     assert_eq!(out.status.code(), Some(1));

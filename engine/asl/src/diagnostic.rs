@@ -33,6 +33,10 @@ pub enum Code {
     ReservedVariableName,
     /// The JSON nests deeper than stepd accepts.
     TooDeeplyNested,
+    /// Warning: a string that looks like a path is under a key without `.$`, so it is passed as text.
+    NoDollar,
+    /// Warning: a Pass state's `Result` has `.$` keys, which are not evaluated there.
+    PassResultIsStatic,
 }
 
 impl Code {
@@ -52,6 +56,8 @@ impl Code {
             Code::InvalidVariableName => "INVALID_VARIABLE_NAME",
             Code::ReservedVariableName => "RESERVED_VARIABLE_NAME",
             Code::TooDeeplyNested => "TOO_DEEPLY_NESTED",
+            Code::NoDollar => "NO_DOLLAR",
+            Code::PassResultIsStatic => "PASS_RESULT_IS_STATIC",
         }
     }
 }
@@ -100,6 +106,14 @@ impl Diagnostic {
         Diagnostic {
             location: Some(location),
             ..Diagnostic::unlocated(code, message)
+        }
+    }
+
+    /// A warning: reported, but the definition stays valid.
+    pub fn warning(code: Code, location: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, location, message)
         }
     }
 

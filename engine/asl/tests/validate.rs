@@ -196,6 +196,36 @@ fn table_of_single_rules() {
 }
 
 #[test]
+fn warnings_leave_the_definition_valid() {
+    let text = json!({"StartAt": "P", "States": {"P": {"Type": "Pass",
+        "Parameters": {"forgot": "$.input.id", "fine": "plain text"},
+        "Result": {"static.$": "$.x"}, "End": true}}})
+    .to_string();
+    let report = validate(&text, Options::default());
+    assert!(report.is_valid());
+    let got: Vec<(Code, stepd_asl::Severity, Option<&str>)> = report
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, d.severity, d.location.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                Code::NoDollar,
+                stepd_asl::Severity::Warning,
+                Some("/States/P/Parameters/forgot")
+            ),
+            (
+                Code::PassResultIsStatic,
+                stepd_asl::Severity::Warning,
+                Some("/States/P/Result")
+            ),
+        ]
+    );
+}
+
+#[test]
 fn json_syntax_errors_have_line_and_column() {
     let report = validate(
         "{\n  \"StartAt\": \"A\",\n  \"States\": {,}\n}",

@@ -297,6 +297,19 @@ fn jsonpath_template(v: Node<'_>, at: &Loc<'_, '_>, d: &mut Vec<Diagnostic>) -> 
                         )),
                     }
                 } else {
+                    if let Node::Str(s) = &v
+                        && (s.starts_with("$.") || s.starts_with("$$.") || s.starts_with("States."))
+                    {
+                        let m = format!(
+                            "The value of the field '{k}' looks like a path or intrinsic function, but the key does \
+                             not end in '.$', so it is passed as text"
+                        );
+                        d.push(Diagnostic::warning(
+                            Code::NoDollar,
+                            Loc::Key(at, &k).render(),
+                            m,
+                        ));
+                    }
                     let t = jsonpath_template(v, &Loc::Key(at, &k), d);
                     fields.push((k.into_owned(), t));
                 }

@@ -85,7 +85,7 @@ pub(crate) fn build<'a>(
     let io = io(&mut o, &ty, ql, d);
     let kind = match ty.as_str() {
         "Pass" => Kind::Pass {
-            result: pass_result(&mut o, ql),
+            result: pass_result(&mut o, ql, d),
         },
         "Task" => Kind::Task(task(&mut o, ql, b.options, d)),
         "Choice" => Kind::Choice(choice::choice(&mut o, ql, node, d)),
@@ -207,13 +207,29 @@ fn io(o: &mut Obj<'_>, ty: &str, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> 
     io
 }
 
-fn pass_result(o: &mut Obj<'_>, ql: QueryLanguage) -> Option<crate::model::Template> {
-    if ql == QueryLanguage::JSONPath {
-        o.take("Result")
-            .map(|v| crate::model::Template::Literal(v.into_value()))
-    } else {
-        None
+/// `Result` (JSONPath only): a fixed value. Keys ending in `.$` are not evaluated there, which AWS warns about.
+fn pass_result(
+    o: &mut Obj<'_>,
+    ql: QueryLanguage,
+    d: &mut Vec<Diagnostic>,
+) -> Option<crate::model::Template> {
+    if ql != QueryLanguage::JSONPath {
+        return None;
     }
+    let v = o.take("Result")?;
+    if let Node::Object(fields) = &v
+        && let Some(k) = fields.keys().find(|k| k.ends_with(".$"))
+    {
+        let m = format!(
+            "The field '{k}' of a Pass state's 'Result' is not evaluated: use 'Parameters' to compute values"
+        );
+        d.push(Diagnostic::warning(
+            Code::PassResultIsStatic,
+            o.field_ptr("Result"),
+            m,
+        ));
+    }
+    Some(crate::model::Template::Literal(v.into_value()))
 }
 
 fn task(
