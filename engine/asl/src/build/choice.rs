@@ -206,7 +206,7 @@ fn condition(r: &mut Obj<'_>, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Opt
 
 /// `Variable` with exactly one operator.
 fn comparison(r: &mut Obj<'_>, d: &mut Vec<Diagnostic>) -> Option<Condition> {
-    let variable = fields::path(r, "Variable", false, d);
+    let variable = fields::path(r, "Variable", d);
     let ops: Vec<&str> = OPERATORS.iter().copied().filter(|k| r.has(k)).collect();
     if ops.len() != 1 {
         let m = if ops.is_empty() {

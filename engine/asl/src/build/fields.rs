@@ -39,11 +39,22 @@ pub(crate) fn expr(
     }
 }
 
-/// `InputPath`/`OutputPath`/`ResultPath`: absent means `$`, `null` means none.
+/// What a path field may hold.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PathMode {
+    /// Any JSONPath (`InputPath`, `SecondsPath`, `Variable`...).
+    Any,
+    /// A reference path into a variable or the input, read only (`ItemsPath`).
+    Read,
+    /// A reference path written into the input (`ResultPath`): `$`-rooted.
+    Write,
+}
+
+/// `InputPath`/`OutputPath`/`ResultPath`/`ItemsPath`: absent means `$`, `null` means none.
 pub(crate) fn io_path(
     o: &mut Obj<'_>,
     key: &str,
-    reference: bool,
+    mode: PathMode,
     d: &mut Vec<Diagnostic>,
 ) -> Option<Path> {
     let v = match o.take(key) {
@@ -52,7 +63,7 @@ pub(crate) fn io_path(
     };
     match v {
         Node::Null => None,
-        Node::Str(s) => Some(parse_path(o, key, &s, reference, d).unwrap_or_else(Path::root)),
+        Node::Str(s) => Some(parse_path(o, key, &s, mode, d).unwrap_or_else(Path::root)),
         _ => {
             o.error(key, msg::wrong_type("STRING"), d);
             Some(Path::root())
@@ -64,21 +75,20 @@ fn parse_path(
     o: &Obj<'_>,
     key: &str,
     s: &str,
-    reference: bool,
+    mode: PathMode,
     d: &mut Vec<Diagnostic>,
 ) -> Option<Path> {
-    let parsed = if reference {
-        Path::parse_reference(s)
-    } else {
-        Path::parse(s)
+    let parsed = match mode {
+        PathMode::Any => Path::parse(s),
+        PathMode::Read => Path::parse_read_reference(s),
+        PathMode::Write => Path::parse_reference(s),
     };
     match parsed {
         Ok(p) => Some(p),
         Err(e) => {
-            let m = if reference {
-                msg::reference_path(&e.reason)
-            } else {
-                msg::JSONPATH.to_string()
+            let m = match mode {
+                PathMode::Any => msg::JSONPATH.to_string(),
+                PathMode::Read | PathMode::Write => msg::reference_path(&e.reason),
             };
             o.error(key, m, d);
             None
@@ -87,14 +97,9 @@ fn parse_path(
 }
 
 /// A string field holding a JSONPath (`SecondsPath`, `Variable`...), or `None` when absent or invalid.
-pub(crate) fn path(
-    o: &mut Obj<'_>,
-    key: &str,
-    reference: bool,
-    d: &mut Vec<Diagnostic>,
-) -> Option<Path> {
+pub(crate) fn path(o: &mut Obj<'_>, key: &str, d: &mut Vec<Diagnostic>) -> Option<Path> {
     let s = o.string(key, d)?;
-    parse_path(o, key, &s, reference, d)
+    parse_path(o, key, &s, PathMode::Any, d)
 }
 
 /// A count or duration: a literal integer, `<key>Path` in JSONPath, or a `{% %}` string in JSONata.
@@ -116,7 +121,7 @@ pub(crate) fn dyn_uint(
         o.take(key);
     }
     if ql == QueryLanguage::JSONPath && o.has(&path_key) {
-        return path(o, &path_key, false, d).map(Dyn::Path);
+        return path(o, &path_key, d).map(Dyn::Path);
     }
     let v = o.take(key)?;
     match (&v, ql) {
@@ -173,7 +178,7 @@ pub(crate) fn dyn_string(
                 }
             };
         }
-        return parse_path(o, &path_key, &s, false, d).map(Dyn::Path);
+        return parse_path(o, &path_key, &s, PathMode::Any, d).map(Dyn::Path);
     }
     let s = o.string(key, d)?;
     if ql == QueryLanguage::JSONata && jsonata_text(&s).is_some() {
@@ -500,7 +505,7 @@ pub(crate) fn catch(o: &mut Obj<'_>, ql: QueryLanguage, d: &mut Vec<Diagnostic>)
         let error_equals = error_equals(&mut c, i + 1 == count, d);
         let next = c.req_string("Next", d).unwrap_or_default();
         let (result_path, output) = match ql {
-            QueryLanguage::JSONPath => (io_path(&mut c, "ResultPath", true, d), None),
+            QueryLanguage::JSONPath => (io_path(&mut c, "ResultPath", PathMode::Write, d), None),
             QueryLanguage::JSONata => (None, any_template(&mut c, "Output", true, ql, d)),
         };
         let assign = assign(&mut c, true, ql, d);

@@ -14,18 +14,6 @@ use crate::node::Node;
 /// Longest Map label AWS accepts.
 pub const MAX_LABEL_CHARS: usize = 40;
 
-/// Fields only a distributed Map may use.
-const DISTRIBUTED_ONLY: &[&str] = &[
-    "ItemReader",
-    "ItemBatcher",
-    "ResultWriter",
-    "Label",
-    "ToleratedFailurePercentage",
-    "ToleratedFailurePercentagePath",
-    "ToleratedFailureCount",
-    "ToleratedFailureCountPath",
-];
-
 pub(crate) fn map<'a>(
     b: &mut Builder<'a>,
     o: &mut Obj<'a>,
@@ -34,16 +22,11 @@ pub(crate) fn map<'a>(
 ) -> Option<Map> {
     let (processor, mode, execution_type, legacy_iterator) = processor(b, o, at)?;
     let d = &mut b.d;
-    if mode == MapMode::Inline {
-        for k in DISTRIBUTED_ONLY.iter().filter(|k| o.has(k)) {
-            let m = format!(
-                "Field '{k}' is only supported for a Map with ProcessorConfig Mode DISTRIBUTED"
-            );
-            d.push(Diagnostic::error(Code::SchemaValidationFailed, o.here(), m));
-        }
-    }
     let (items_path, items) = match ql {
-        QueryLanguage::JSONPath => (fields::io_path(o, "ItemsPath", true, d), None),
+        QueryLanguage::JSONPath => (
+            fields::io_path(o, "ItemsPath", fields::PathMode::Read, d),
+            None,
+        ),
         QueryLanguage::JSONata => (None, items(o, d)),
     };
     let mut item_selector = fields::object_template(o, "ItemSelector", ql, d);
@@ -173,7 +156,7 @@ fn percentage(o: &mut Obj<'_>, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Op
         o.take(KEY);
     }
     if ql == QueryLanguage::JSONPath && o.has(PATH_KEY) {
-        return fields::path(o, PATH_KEY, false, d).map(Dyn::Path);
+        return fields::path(o, PATH_KEY, d).map(Dyn::Path);
     }
     match o.take(KEY)? {
         Node::Str(s) if ql == QueryLanguage::JSONata && jsonata_text(&s).is_some() => {

@@ -1,6 +1,6 @@
 //! Reading one state: its type, transition, query language, I/O fields and its type's own fields.
 
-use super::fields::{self, MAX_SECONDS};
+use super::fields::{self, MAX_SECONDS, PathMode};
 use super::obj::Obj;
 use super::{Builder, choice, map, msg, query_language};
 use crate::check::graph::{Vertex, Via};
@@ -180,10 +180,10 @@ fn io(o: &mut Obj<'_>, ty: &str, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> 
     let computes = matches!(ty, "Task" | "Parallel" | "Map");
     match ql {
         QueryLanguage::JSONPath if ty != "Fail" => {
-            io.input_path = fields::io_path(o, "InputPath", false, d);
-            io.output_path = fields::io_path(o, "OutputPath", false, d);
+            io.input_path = fields::io_path(o, "InputPath", PathMode::Any, d);
+            io.output_path = fields::io_path(o, "OutputPath", PathMode::Any, d);
             if has_result {
-                io.result_path = fields::io_path(o, "ResultPath", true, d);
+                io.result_path = fields::io_path(o, "ResultPath", PathMode::Write, d);
                 // A Map's Parameters is its legacy ItemSelector, read with the Map's own fields.
                 if ty != "Map" {
                     io.parameters = fields::object_template(o, "Parameters", ql, d);

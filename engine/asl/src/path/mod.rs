@@ -111,6 +111,23 @@ impl Path {
         }
     }
 
+    /// Parses a reference path that is only read: `$` or `$variable` rooted, only names and indexes.
+    pub fn parse_read_reference(source: &str) -> Result<Path, PathError> {
+        let path = parse::parse(source)?;
+        let names_only = path
+            .segments
+            .iter()
+            .all(|s| matches!(s, Segment::Child(Selector::Name(_) | Selector::Index(_))));
+        if names_only && matches!(path.root, Root::Input | Root::Variable(_)) {
+            Ok(path)
+        } else {
+            Err(PathError::new(
+                0,
+                "a reference path may use only '.name', ['name'] and [index]",
+            ))
+        }
+    }
+
     /// True for `$`-rooted paths made only of names and indexes.
     pub fn is_reference(&self) -> bool {
         self.root == Root::Input
