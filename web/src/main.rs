@@ -1,5 +1,7 @@
 //! The `stepd` command line: subcommands parsed with clap, each in its own module.
 
+mod mocks;
+mod run;
 mod validate;
 
 /// mimalloc: the engine allocates many small objects; glibc's malloc doubled the validator's time.
@@ -21,11 +23,14 @@ struct Cli {
 enum Command {
     /// Check ASL definition files and report every problem (exit 0 valid, 1 invalid, 2 usage or I/O error).
     Validate(validate::Args),
+    /// Run one execution in memory and print its outcome as one JSON line (Tasks answer from --mock).
+    Run(run::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Validate(args) => validate::run(&args),
+        Command::Run(args) => run::run(&args),
     }
 }

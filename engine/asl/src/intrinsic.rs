@@ -109,7 +109,9 @@ fn call(c: &mut Cursor<'_>, depth: usize) -> Result<Call, PathError> {
     if !c.eat(b')') {
         loop {
             c.skip_ws();
-            args.push(arg(c, depth)?);
+            // Only States.Format's template gives `{}` a meaning, so only there do `\{` and `\}` stay escaped.
+            let template = function == Function::Format && args.is_empty();
+            args.push(arg(c, depth, template)?);
             c.skip_ws();
             if c.eat(b')') {
                 break;
@@ -120,10 +122,10 @@ fn call(c: &mut Cursor<'_>, depth: usize) -> Result<Call, PathError> {
     Ok(Call { function, args })
 }
 
-fn arg(c: &mut Cursor<'_>, depth: usize) -> Result<Arg, PathError> {
+fn arg(c: &mut Cursor<'_>, depth: usize, template: bool) -> Result<Arg, PathError> {
     match c.peek() {
         Some(b'$') => Ok(Arg::Path(parse_prefix(c)?)),
-        Some(b'\'') => string(c).map(|s| Arg::Literal(Value::String(s))),
+        Some(b'\'') => string(c, template).map(|s| Arg::Literal(Value::String(s))),
         Some(b'-' | b'0'..=b'9') => number(c),
         Some(b'S') => Ok(Arg::Call(call(c, depth + 1)?)),
         _ => {
@@ -141,8 +143,9 @@ fn arg(c: &mut Cursor<'_>, depth: usize) -> Result<Arg, PathError> {
     }
 }
 
-/// A single-quoted string; `\'`, `\{`, `\}` and `\\` are escapes, any other backslash is an error.
-fn string(c: &mut Cursor<'_>) -> Result<String, PathError> {
+/// A single-quoted string; `\'`, `\{`, `\}` and `\\` are escapes, any other backslash is an error. In a
+/// Format template (`template`) `\{` and `\}` stay escaped so Format can tell them from placeholders.
+fn string(c: &mut Cursor<'_>, template: bool) -> Result<String, PathError> {
     c.pos += 1;
     let mut out = String::new();
     let mut chars = c.src[c.pos..].char_indices();
@@ -150,8 +153,7 @@ fn string(c: &mut Cursor<'_>) -> Result<String, PathError> {
         match ch {
             '\\' => match chars.next() {
                 Some((_, e @ ('\'' | '{' | '}' | '\\'))) => {
-                    // `\{` and `\}` stay escaped: States.Format must tell them from placeholders.
-                    if matches!(e, '{' | '}') {
+                    if template && matches!(e, '{' | '}') {
                         out.push('\\');
                     }
                     out.push(e);

@@ -7,6 +7,9 @@ use serde_json::Value;
 /// Filters nest at most this deep; a path is a short string and deeper nesting is surely a mistake.
 const MAX_FILTER_DEPTH: usize = 32;
 
+/// Most `&&`/`||` terms one filter level may chain (the tree they build drops recursively).
+const MAX_FILTER_TERMS: usize = 256;
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Filter {
     Or(Box<Filter>, Box<Filter>),
@@ -51,10 +54,15 @@ pub(crate) fn parse_filter(c: &mut Cursor<'_>, depth: usize) -> Result<Filter, P
         return Err(c.err("filter expression nested too deeply"));
     }
     let mut left = and(c, depth)?;
+    let mut terms = 1;
     loop {
         c.skip_ws();
         if !c.eat_str("||") {
             return Ok(left);
+        }
+        terms += 1;
+        if terms > MAX_FILTER_TERMS {
+            return Err(c.err("too many terms in filter expression"));
         }
         let right = and(c, depth)?;
         left = Filter::Or(Box::new(left), Box::new(right));
@@ -63,10 +71,15 @@ pub(crate) fn parse_filter(c: &mut Cursor<'_>, depth: usize) -> Result<Filter, P
 
 fn and(c: &mut Cursor<'_>, depth: usize) -> Result<Filter, PathError> {
     let mut left = unary(c, depth)?;
+    let mut terms = 1;
     loop {
         c.skip_ws();
         if !c.eat_str("&&") {
             return Ok(left);
+        }
+        terms += 1;
+        if terms > MAX_FILTER_TERMS {
+            return Err(c.err("too many terms in filter expression"));
         }
         let right = unary(c, depth)?;
         left = Filter::And(Box::new(left), Box::new(right));

@@ -114,7 +114,8 @@ impl<'a> Cursor<'a> {
         &self.src[start..self.pos]
     }
 
-    /// A quoted string with backslash escapes, opening quote not yet consumed.
+    /// A quoted name, opening quote not yet consumed. As in Jayway, only the quote character itself can be
+    /// escaped (`\'` inside `'...'`); any other backslash is kept as written.
     pub(crate) fn quoted(&mut self) -> Result<String, PathError> {
         let Some(q @ (b'\'' | b'"')) = self.peek() else {
             return Err(self.err("expected a quoted name"));
@@ -124,9 +125,12 @@ impl<'a> Cursor<'a> {
         let mut chars = self.src[self.pos..].char_indices();
         while let Some((i, c)) = chars.next() {
             match c {
-                '\\' => match chars.next() {
-                    Some((_, e)) => out.push(e),
-                    None => break,
+                '\\' => match chars.clone().next() {
+                    Some((_, e)) if e as u32 == q as u32 => {
+                        chars.next();
+                        out.push(e);
+                    }
+                    _ => out.push('\\'),
                 },
                 c if c as u32 == q as u32 => {
                     self.pos += i + 1;

@@ -92,6 +92,26 @@ fn roots_and_segments_are_recorded() {
 }
 
 #[test]
+fn quoted_names_keep_backslashes_except_before_their_quote() {
+    let p = ok(r#"$['Test\""Name"']"#);
+    assert_eq!(
+        p.segments,
+        vec![Segment::Child(Selector::Name(r#"Test\""Name""#.into()))]
+    );
+    let p = ok(r"$['it\'s']");
+    assert_eq!(
+        p.segments,
+        vec![Segment::Child(Selector::Name("it's".into()))]
+    );
+}
+
+#[test]
+fn long_filter_chains_are_rejected_not_overflowed() {
+    let s = format!("$.a[?({})]", vec!["@.x"; 100_000].join(" && "));
+    assert!(Path::parse(&s).is_err());
+}
+
+#[test]
 fn deep_filters_are_rejected_not_overflowed() {
     let s = format!("$.a[?({}@.x{})]", "(".repeat(100_000), ")".repeat(100_000));
     assert!(Path::parse(&s).is_err());

@@ -1,0 +1,469 @@
+//! The execution: its frames (one per running state machine: the top level, each Parallel branch, each Map
+//! iteration) and `apply`, which feeds one event in and runs every frame that can move until all of them
+//! wait. Deterministic: the same events with the same `now` values give the same history and effects.
+
+use crate::clock::Millis;
+use crate::context::{Identity, StateInfo};
+use crate::event::{Effect, Event, Outcome, Transition};
+use crate::exprs::Exprs;
+use crate::failure::{self, Failure};
+use crate::history::{self, Details, HistoryEvent, Kind};
+use crate::random::Rng;
+use serde_json::{Map, Value};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use stepd_asl::model::{Definition, MachineId, State};
+
+/// Step Functions ends an execution whose history would pass this many events.
+pub const MAX_HISTORY_EVENTS: u64 = 25_000;
+
+/// Index of a frame in `Execution::frames`.
+pub(crate) type FrameId = usize;
+
+/// Engine failures: the caller broke the protocol (these are not ASL errors, which are data).
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum Error {
+    #[error("the execution has already started")]
+    AlreadyStarted,
+    #[error("the execution has not started")]
+    NotStarted,
+    #[error("the execution has already finished")]
+    Finished,
+    #[error("no running task has key {0}")]
+    UnknownTask(u64),
+    #[error("no armed timer has key {0}")]
+    UnknownTimer(u64),
+}
+
+/// One execution of a definition.
+#[derive(Debug)]
+pub struct Execution {
+    pub(crate) def: Arc<Definition>,
+    pub(crate) exprs: Arc<Exprs>,
+    pub(crate) identity: Identity,
+    pub(crate) input: Value,
+    pub(crate) frames: Vec<Option<Frame>>,
+    pub(crate) rng: Rng,
+    /// What each task or timer key is for.
+    pub(crate) waits: HashMap<u64, Waiter>,
+    next_event_id: u64,
+    next_key: u64,
+    started: bool,
+    pub(crate) outcome: Option<Outcome>,
+    execution_timer: Option<u64>,
+    // Scratch for the `apply` in progress.
+    pub(crate) now: Millis,
+    pub(crate) out: Transition,
+    pub(crate) ready: VecDeque<FrameId>,
+}
+
+/// What a task or timer key wakes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Waiter {
+    Task(FrameId),
+    TaskTimeout(FrameId),
+    Heartbeat(FrameId),
+    Wait(FrameId),
+    Retry(FrameId),
+    ExecutionTimeout,
+}
+
+/// A running state machine: where it is and what it waits for.
+#[derive(Debug)]
+pub(crate) struct Frame {
+    pub machine: MachineId,
+    pub state: usize,
+    /// The Parallel/Map frame this frame is a branch or iteration of, and its slot there.
+    pub parent: Option<(FrameId, usize)>,
+    /// The current state's raw input (shared with the history event that recorded it).
+    pub input: Arc<Value>,
+    /// Variables assigned in this scope (outer scopes are read through `parent`).
+    pub vars: Map<String, Value>,
+    /// The event the frame's next event follows (`previousEventId`).
+    pub last_event: u64,
+    pub entered_event: u64,
+    pub entered_time: Millis,
+    pub phase: Phase,
+    /// Attempts used per Retrier of the current state.
+    pub retries: Vec<u64>,
+    pub retry_count: u32,
+}
+
+/// What a frame does next.
+#[derive(Debug)]
+pub(crate) enum Phase {
+    /// Enter the current state (history `*StateEntered`), then act.
+    Enter,
+    /// Act (again, after a retry's backoff): the state has been entered.
+    Act,
+    /// A Task is out: `task` answers; timers guard it.
+    Task(Box<TaskWait>),
+    /// A Wait state sleeps until its timer fires.
+    Sleep { timer: u64, effective: Value },
+    /// A Retry backoff: the state acts again when the timer fires.
+    Backoff { timer: u64 },
+    /// A Parallel or Map state waits for its children.
+    Fanout(Box<crate::fanout::Fanout>),
+}
+
+#[derive(Debug)]
+pub(crate) struct TaskWait {
+    pub task: u64,
+    pub resource: String,
+    /// The state's effective input (after InputPath), which ResultPath writes into... the raw input is on the frame.
+    pub timeout: Option<u64>,
+    pub heartbeat: Option<(u64, u64)>,
+}
+
+/// The result of acting on a state.
+pub(crate) enum Step {
+    /// The state is done with this output; go to `next` (`None`: the machine ends).
+    Exit {
+        output: Value,
+        next: Option<String>,
+        assigned: Option<Map<String, Value>>,
+    },
+    /// The state waits for an event; its phase says which.
+    Suspend,
+    /// The state raised an error (Retry/Catch apply).
+    Raise(Failure),
+    /// The state failed and nothing may catch it (a Fail state).
+    FailMachine(Failure),
+    /// The state succeeded the machine (Succeed state) with this output.
+    Succeed { output: Value },
+}
+
+impl Execution {
+    /// A new execution of `def`. `seed` feeds its randomness (give a fresh secret for unguessable task tokens).
+    pub fn new(
+        def: Arc<Definition>,
+        exprs: Arc<Exprs>,
+        identity: Identity,
+        seed: u64,
+    ) -> Execution {
+        Execution {
+            def,
+            exprs,
+            identity,
+            input: Value::Null,
+            frames: Vec::new(),
+            rng: Rng::new(seed),
+            waits: HashMap::new(),
+            next_event_id: 1,
+            next_key: 1,
+            started: false,
+            outcome: None,
+            execution_timer: None,
+            now: 0,
+            out: Transition::default(),
+            ready: VecDeque::new(),
+        }
+    }
+
+    /// How the execution ended, once it has.
+    pub fn outcome(&self) -> Option<&Outcome> {
+        self.outcome.as_ref()
+    }
+
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// Feeds one event in and runs until every frame waits; returns what happened.
+    pub fn apply(&mut self, event: Event, now: Millis) -> Result<Transition, Error> {
+        self.now = now;
+        self.out = Transition::default();
+        if self.outcome.is_some() {
+            return Err(Error::Finished);
+        }
+        match event {
+            Event::Start { input } => self.start(input)?,
+            Event::TaskSucceeded { task, output } => self.task_succeeded(task, output)?,
+            Event::TaskFailed { task, error, cause } => {
+                self.task_failed(task, Failure::new(error, cause))?
+            }
+            Event::TaskHeartbeat { task } => self.heartbeat(task)?,
+            Event::TimerFired { timer } => self.timer_fired(timer)?,
+            Event::Stop { error, cause } => {
+                if !self.started {
+                    return Err(Error::NotStarted);
+                }
+                let details = history::error(
+                    error.as_deref().unwrap_or(""),
+                    cause.as_deref().unwrap_or(""),
+                );
+                self.emit(0, Kind::ExecutionAborted, Some(details));
+                self.finish(Outcome::Aborted { error, cause });
+            }
+        }
+        self.run();
+        Ok(std::mem::take(&mut self.out))
+    }
+
+    fn start(&mut self, input: Value) -> Result<(), Error> {
+        if self.started {
+            return Err(Error::AlreadyStarted);
+        }
+        self.started = true;
+        self.input = input.clone();
+        let details = serde_json::json!({
+            "input": input.to_string(),
+            "inputDetails": {"truncated": false},
+            "roleArn": self.identity.role_arn,
+        });
+        let started = self.emit(0, Kind::ExecutionStarted, Some(details));
+        if let Some(seconds) = self.def.timeout_seconds {
+            let timer = self.arm_timer(
+                Waiter::ExecutionTimeout,
+                self.now.saturating_add(seconds as i64 * 1000),
+            );
+            self.execution_timer = Some(timer);
+        }
+        let root = self.def.root();
+        let state = root.position(&root.start_at).unwrap_or(0);
+        let f = self.new_frame(MachineId(0), state, None, input, started);
+        self.ready.push_back(f);
+        Ok(())
+    }
+
+    pub(crate) fn new_frame(
+        &mut self,
+        machine: MachineId,
+        state: usize,
+        parent: Option<(FrameId, usize)>,
+        input: Value,
+        last_event: u64,
+    ) -> FrameId {
+        let frame = Frame {
+            machine,
+            state,
+            parent,
+            input: Arc::new(input),
+            vars: Map::new(),
+            last_event,
+            entered_event: 0,
+            entered_time: self.now,
+            phase: Phase::Enter,
+            retries: Vec::new(),
+            retry_count: 0,
+        };
+        self.frames.push(Some(frame));
+        self.frames.len() - 1
+    }
+
+    /// Appends a history event after `previous` and returns its id. Past the history limit the execution
+    /// fails instead, as Step Functions' does.
+    pub(crate) fn emit(&mut self, previous: u64, kind: Kind, details: Option<Value>) -> u64 {
+        self.emit_details(previous, kind, details.map(Details::Json))
+    }
+
+    pub(crate) fn emit_details(
+        &mut self,
+        previous: u64,
+        kind: Kind,
+        details: Option<Details>,
+    ) -> u64 {
+        let id = self.next_event_id;
+        self.next_event_id += 1;
+        self.out.events.push(HistoryEvent {
+            id,
+            previous_event_id: previous,
+            timestamp: self.now,
+            kind,
+            details,
+        });
+        id
+    }
+
+    /// Emits an event that follows the frame's last one, and makes it the frame's last.
+    pub(crate) fn emit_for(&mut self, f: FrameId, kind: Kind, details: Option<Value>) -> u64 {
+        self.emit_for_details(f, kind, details.map(Details::Json))
+    }
+
+    pub(crate) fn emit_for_details(
+        &mut self,
+        f: FrameId,
+        kind: Kind,
+        details: Option<Details>,
+    ) -> u64 {
+        let previous = self.frame(f).map_or(0, |fr| fr.last_event);
+        let id = self.emit_details(previous, kind, details);
+        if let Some(fr) = self.frame_mut(f) {
+            fr.last_event = id;
+        }
+        id
+    }
+
+    pub(crate) fn frame(&self, f: FrameId) -> Option<&Frame> {
+        self.frames.get(f).and_then(Option::as_ref)
+    }
+
+    pub(crate) fn frame_mut(&mut self, f: FrameId) -> Option<&mut Frame> {
+        self.frames.get_mut(f).and_then(Option::as_mut)
+    }
+
+    pub(crate) fn key(&mut self) -> u64 {
+        let k = self.next_key;
+        self.next_key += 1;
+        k
+    }
+
+    pub(crate) fn arm_timer(&mut self, waiter: Waiter, due: Millis) -> u64 {
+        let timer = self.key();
+        self.waits.insert(timer, waiter);
+        self.out.effects.push(Effect::ArmTimer { timer, due });
+        timer
+    }
+
+    pub(crate) fn cancel_timer(&mut self, timer: u64) {
+        if self.waits.remove(&timer).is_some() {
+            self.out.effects.push(Effect::CancelTimer { timer });
+        }
+    }
+
+    /// Variables visible to a frame: its own, then its ancestors' (inner names shadow outer ones).
+    pub(crate) fn visible_vars(&self, f: FrameId) -> Map<String, Value> {
+        let mut chain = Vec::new();
+        let mut at = Some(f);
+        while let Some(id) = at {
+            let Some(fr) = self.frame(id) else { break };
+            chain.push(&fr.vars);
+            at = fr.parent.map(|(p, _)| p);
+        }
+        let mut out = Map::new();
+        for vars in chain.into_iter().rev() {
+            for (k, v) in vars {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+        out
+    }
+
+    /// The context object for a frame's current state.
+    pub(crate) fn context(
+        &self,
+        f: FrameId,
+        state: &State,
+        token: Option<&str>,
+        map_item: Option<(usize, &Value)>,
+    ) -> Value {
+        let (entered_time, retry_count) = self
+            .frame(f)
+            .map_or((self.now, 0), |fr| (fr.entered_time, fr.retry_count));
+        let retry_count = state.kind.error_handling().map(|_| retry_count);
+        let info = StateInfo {
+            name: &state.name,
+            entered_time,
+            retry_count,
+            token,
+            map_item,
+        };
+        crate::context::build(&self.identity, &self.input, &info)
+    }
+
+    /// Runs frames until none can move.
+    fn run(&mut self) {
+        while let Some(f) = self.ready.pop_front() {
+            if self.outcome.is_some() {
+                self.ready.clear();
+                break;
+            }
+            if self.next_event_id > MAX_HISTORY_EVENTS {
+                let cause = format!(
+                    "The execution reached the limit of {MAX_HISTORY_EVENTS} history events."
+                );
+                self.fail_execution(0, Failure::new(failure::RUNTIME, cause));
+                break;
+            }
+            crate::step::step(self, f);
+        }
+    }
+
+    /// Ends the execution: history, cancellation of everything outstanding, the `Finish` effect.
+    pub(crate) fn finish(&mut self, outcome: Outcome) {
+        let mut keys: Vec<(u64, Waiter)> = self.waits.drain().collect();
+        keys.sort_by_key(|(k, _)| *k);
+        for (key, waiter) in keys {
+            self.out.effects.push(match waiter {
+                Waiter::Task(_) => Effect::CancelTask { task: key },
+                _ => Effect::CancelTimer { timer: key },
+            });
+        }
+        self.frames.iter_mut().for_each(|f| *f = None);
+        self.out.effects.push(Effect::Finish(outcome.clone()));
+        self.outcome = Some(outcome);
+    }
+
+    pub(crate) fn fail_execution(&mut self, previous: u64, failure: Failure) {
+        let details = history::error(&failure.error, &failure.cause);
+        self.emit(previous, Kind::ExecutionFailed, Some(details));
+        self.finish(Outcome::Failed {
+            error: failure.error,
+            cause: failure.cause,
+        });
+    }
+
+    fn task_succeeded(&mut self, task: u64, output: Value) -> Result<(), Error> {
+        let Some(Waiter::Task(f)) = self.waits.get(&task).copied() else {
+            return Err(Error::UnknownTask(task));
+        };
+        self.waits.remove(&task);
+        crate::step::task_result(self, f, Ok(output));
+        Ok(())
+    }
+
+    fn task_failed(&mut self, task: u64, failure: Failure) -> Result<(), Error> {
+        let Some(Waiter::Task(f)) = self.waits.get(&task).copied() else {
+            return Err(Error::UnknownTask(task));
+        };
+        self.waits.remove(&task);
+        crate::step::task_result(self, f, Err((failure, Kind::TaskFailed)));
+        Ok(())
+    }
+
+    fn heartbeat(&mut self, task: u64) -> Result<(), Error> {
+        let Some(Waiter::Task(f)) = self.waits.get(&task).copied() else {
+            return Err(Error::UnknownTask(task));
+        };
+        crate::step::heartbeat(self, f);
+        Ok(())
+    }
+
+    fn timer_fired(&mut self, timer: u64) -> Result<(), Error> {
+        let Some(waiter) = self.waits.remove(&timer) else {
+            return Err(Error::UnknownTimer(timer));
+        };
+        match waiter {
+            Waiter::ExecutionTimeout => {
+                let (error, cause) = (
+                    failure::TIMEOUT.to_string(),
+                    "The execution timed out.".to_string(),
+                );
+                self.emit(
+                    0,
+                    Kind::ExecutionTimedOut,
+                    Some(history::error(&error, &cause)),
+                );
+                self.finish(Outcome::TimedOut { error, cause });
+            }
+            Waiter::Wait(f) => crate::step::wait_over(self, f),
+            Waiter::Retry(f) => {
+                if let Some(fr) = self.frame_mut(f) {
+                    fr.phase = Phase::Act;
+                    self.ready.push_back(f);
+                }
+            }
+            Waiter::TaskTimeout(f) => crate::step::task_timed_out(self, f, failure::TIMEOUT),
+            Waiter::Heartbeat(f) => {
+                crate::step::task_timed_out(self, f, failure::HEARTBEAT_TIMEOUT)
+            }
+            Waiter::Task(_) => return Err(Error::UnknownTimer(timer)),
+        }
+        Ok(())
+    }
+
+    /// The frame's current state, by reference into the shared definition.
+    pub(crate) fn def(&self) -> Arc<Definition> {
+        Arc::clone(&self.def)
+    }
+}

@@ -1,0 +1,166 @@
+//! `stepd run DEF.json --input JSON|@FILE [--mock MOCKS.json] [--history]`: one execution in memory, with
+//! real waits; prints exactly one JSON line with the outcome (and the history when asked).
+
+use crate::mocks::{Answer, Mocks};
+use anyhow::{Context, Result};
+use clap::Args as ClapArgs;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+use stepd_core::{Driver, Event, Execution, Exprs, Identity, Millis, Outcome};
+
+#[derive(ClapArgs)]
+pub(crate) struct Args {
+    /// The ASL definition file.
+    definition: PathBuf,
+    /// The execution input: JSON text, or @FILE to read it from a file.
+    #[arg(long, default_value = "{}")]
+    input: String,
+    /// Canned Task answers per state name and call number (README: "Testing with mocks").
+    #[arg(long, value_name = "MOCKS.json")]
+    mock: Option<PathBuf>,
+    /// Include the execution history (GetExecutionHistory's event shapes) in the output line.
+    #[arg(long)]
+    history: bool,
+}
+
+pub(crate) fn run(args: &Args) -> ExitCode {
+    match execute(args) {
+        Ok((line, ok)) => {
+            println!("{line}");
+            if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprintln!("stepd run: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn now() -> Millis {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as Millis)
+}
+
+fn read_arg(text: &str) -> Result<String> {
+    match text.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(path).with_context(|| format!("reading {path}")),
+        None => Ok(text.to_string()),
+    }
+}
+
+fn execute(args: &Args) -> Result<(String, bool)> {
+    let text = std::fs::read_to_string(&args.definition)
+        .with_context(|| format!("reading {}", args.definition.display()))?;
+    let report = stepd_asl::validate(&text, stepd_asl::Options::default());
+    let Some(def) = report.definition else {
+        let cause = stepd_asl::invalid_definition_message(&report.diagnostics);
+        return Ok((
+            json!({"status": "FAILED", "error": "InvalidDefinition", "cause": cause}).to_string(),
+            false,
+        ));
+    };
+    let input: Value =
+        serde_json::from_str(&read_arg(&args.input)?).context("--input is not valid JSON")?;
+    let mut mocks = match &args.mock {
+        Some(p) => Mocks::parse(
+            &std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?,
+        )?,
+        None => Mocks::default(),
+    };
+    let machine = args
+        .definition
+        .file_stem()
+        .map_or("local".into(), |s| s.to_string_lossy().replace('.', "-"));
+    let start = now();
+    let seed = (start as u64).rotate_left(17)
+        ^ u64::from(std::process::id()).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let name = format!("{:016x}", seed.wrapping_mul(0xBF58_476D_1CE4_E5B9));
+    let exec = Execution::new(
+        Arc::new(def),
+        Arc::new(Exprs::default()),
+        Identity::local(&machine, &name, start),
+        seed,
+    );
+    let mut driver = Driver::new(exec);
+    driver.push(Event::Start { input });
+    loop {
+        let t = now();
+        for inv in driver.run(t)? {
+            let Some(response) = mocks.next(&inv.state) else {
+                let cause = format!(
+                    "No mock for the state '{}' (resource {}): stepd run executes Tasks only through --mock",
+                    inv.state, inv.resource
+                );
+                driver.push(Event::TaskFailed {
+                    task: inv.task,
+                    error: "States.TaskFailed".into(),
+                    cause,
+                });
+                continue;
+            };
+            let event = match response.answer {
+                Answer::Return(output) => Event::TaskSucceeded {
+                    task: inv.task,
+                    output,
+                },
+                Answer::Throw { error, cause } => Event::TaskFailed {
+                    task: inv.task,
+                    error,
+                    cause,
+                },
+                Answer::Never => continue,
+            };
+            driver.schedule(t + (response.delay_seconds * 1000.0) as Millis, event);
+        }
+        if let Some(outcome) = driver.outcome().cloned() {
+            return Ok(render(outcome, args.history.then_some(&driver)));
+        }
+        let Some(due) = driver.next_due() else {
+            anyhow::bail!("the execution is stuck: nothing is due and no task can answer")
+        };
+        let wait = due - now();
+        if wait > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(wait as u64));
+        }
+    }
+}
+
+fn render(outcome: Outcome, history: Option<&Driver>) -> (String, bool) {
+    let (mut line, ok) = match outcome {
+        Outcome::Succeeded { output } => (json!({"status": "SUCCEEDED", "output": output}), true),
+        // A Fail state without Error or Cause leaves them out, as DescribeExecution does.
+        Outcome::Failed { error, cause } => {
+            let mut line = json!({"status": "FAILED"});
+            if !error.is_empty() {
+                line["error"] = json!(error);
+            }
+            if !cause.is_empty() {
+                line["cause"] = json!(cause);
+            }
+            (line, false)
+        }
+        Outcome::TimedOut { error, cause } => (
+            json!({"status": "TIMED_OUT", "error": error, "cause": cause}),
+            false,
+        ),
+        Outcome::Aborted { error, cause } => (
+            json!({"status": "ABORTED", "error": error, "cause": cause}),
+            false,
+        ),
+    };
+    if let (Some(d), Some(obj)) = (history, line.as_object_mut()) {
+        obj.insert(
+            "history".into(),
+            Value::Array(d.history.iter().map(|e| e.to_aws_json()).collect()),
+        );
+    }
+    (line.to_string(), ok)
+}
