@@ -368,7 +368,8 @@ impl Execution {
                 self.ready.clear();
                 break;
             }
-            if self.next_event_id > MAX_HISTORY_EVENTS {
+            // A step emits a handful of events: stop early enough that ExecutionFailed itself fits.
+            if self.next_event_id + 8 > MAX_HISTORY_EVENTS {
                 let cause = format!(
                     "The execution reached the limit of {MAX_HISTORY_EVENTS} history events."
                 );

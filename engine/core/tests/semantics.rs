@@ -26,8 +26,8 @@ fn retry_backs_off_exponentially_then_succeeds() {
         &[(
             "T",
             vec![
-                Answer::Throw("Flaky", "1"),
-                Answer::Throw("Flaky", "2"),
+                Answer::Throw("Flaky".into(), "1".into()),
+                Answer::Throw("Flaky".into(), "2".into()),
                 Answer::Return(json!({"ok": true})),
             ],
         )],
@@ -66,7 +66,7 @@ fn retry_respects_max_delay_and_gives_up_to_catch() {
     let r = run(
         &def,
         json!({"job": 1}),
-        &[("T", vec![Answer::Throw("Boom", "bad")])],
+        &[("T", vec![Answer::Throw("Boom".into(), "bad".into())])],
     );
     let at: Vec<i64> = r.invocations.iter().map(|(t, _)| t - T0).collect();
     assert_eq!(at, [0, 10_000, 25_000], "10 s, then min(100 s, 15 s)");
@@ -183,9 +183,9 @@ fn map_tolerates_failures_up_to_the_threshold() {
         }}})
     };
     let script = vec![
-        Answer::Throw("Bad", "1"),
+        Answer::Throw("Bad".into(), "1".into()),
         Answer::Return(json!("ok")),
-        Answer::Throw("Bad", "2"),
+        Answer::Throw("Bad".into(), "2".into()),
     ];
     let tolerated = run(&def(2), json!([1, 2, 3]), &[("Work", script.clone())]);
     assert!(
@@ -333,8 +333,8 @@ fn same_events_replay_to_the_same_history() {
     let script = [(
         "T",
         vec![
-            Answer::Throw("E", ""),
-            Answer::Throw("E", ""),
+            Answer::Throw("E".into(), "".into()),
+            Answer::Throw("E".into(), "".into()),
             Answer::Return(json!(1)),
         ],
     )];
@@ -360,7 +360,7 @@ fn job_poller_history() {
             (
                 "StartJobRun",
                 vec![
-                    Answer::Throw("Cluster.Unavailable", "busy"),
+                    Answer::Throw("Cluster.Unavailable".into(), "busy".into()),
                     Answer::Return(json!({"jobId": "j-7", "cluster": "slurm-a"})),
                 ],
             ),

@@ -15,7 +15,7 @@ pub const T0: Millis = 1_700_000_000_000;
 #[derive(Clone, Debug)]
 pub enum Answer {
     Return(Value),
-    Throw(&'static str, &'static str),
+    Throw(String, String),
     /// Never answers (timeouts fire).
     Never,
     /// Answers after this many milliseconds.
