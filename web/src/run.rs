@@ -99,11 +99,14 @@ fn execute(args: &Args) -> Result<(String, bool)> {
                     "No mock for the state '{}' (resource {}): stepd run executes Tasks only through --mock",
                     inv.state, inv.resource
                 );
-                driver.push(Event::TaskFailed {
-                    task: inv.task,
-                    error: "States.TaskFailed".into(),
-                    cause,
-                });
+                driver.schedule(
+                    t,
+                    Event::TaskFailed {
+                        task: inv.task,
+                        error: "States.TaskFailed".into(),
+                        cause,
+                    },
+                );
                 continue;
             };
             let event = match response.answer {

@@ -142,3 +142,110 @@ fn oversized_and_binary_input_are_invalid_not_crashes() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("not UTF-8"));
 }
+
+fn run_line(args: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let out = stepd(args, None);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text.lines().count(),
+        1,
+        "exactly one line: {text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        out.status.code(),
+        serde_json::from_str(text.trim()).expect("a JSON line"),
+    )
+}
+
+#[test]
+fn run_prints_one_json_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let def = write(
+        &dir,
+        "def.json",
+        br#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": {"got.$": "$.x", "n.$": "States.MathAdd($.n, 1)"}, "End": true}}}"#,
+    );
+    let input = write(&dir, "in.json", br#"{"x": "hello", "n": 41}"#);
+    let (code, line) = run_line(&["run", &def, "--input", &format!("@{input}")]);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        line,
+        serde_json::json!({"status": "SUCCEEDED", "output": {"got": "hello", "n": 42}})
+    );
+    let (code, line) = run_line(&["run", &def, "--input", r#"{"n": 1}"#]);
+    assert_eq!(code, Some(1));
+    assert_eq!(line["status"], "FAILED");
+    assert_eq!(line["error"], "States.Runtime");
+}
+
+#[test]
+fn run_answers_tasks_from_mocks_with_retries_and_history() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let def = write(
+        &dir,
+        "def.json",
+        br#"{"StartAt": "Submit", "States": {"Submit": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Retry": [{"ErrorEquals": ["Busy"], "IntervalSeconds": 1, "MaxAttempts": 1}], "End": true}}}"#,
+    );
+    let mocks = write(&dir, "mocks.json", br#"{"Submit": {"0": {"Throw": {"Error": "Busy", "Cause": "later"}}, "1": {"Return": {"jobId": 7}}}}"#);
+    let started = std::time::Instant::now();
+    let (code, line) = run_line(&["run", &def, "--mock", &mocks, "--history"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(line["output"], serde_json::json!({"jobId": 7}));
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(900),
+        "the retry back-off really waits"
+    );
+    let kinds: Vec<&str> = line["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter_map(|e| e["type"].as_str())
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "TaskScheduled").count(), 2);
+    assert_eq!(kinds.last(), Some(&"ExecutionSucceeded"));
+}
+
+#[test]
+fn run_without_a_mock_names_the_resource() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let def = write(
+        &dir,
+        "def.json",
+        br#"{"StartAt": "Call", "States": {"Call": {"Type": "Task", "Resource": "arn:aws:states:::http:invoke", "End": true}}}"#,
+    );
+    let (code, line) = run_line(&["run", &def]);
+    assert_eq!(code, Some(1));
+    assert_eq!(line["error"], "States.TaskFailed");
+    assert!(
+        line["cause"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("arn:aws:states:::http:invoke"),
+        "{line}"
+    );
+}
+
+#[test]
+fn run_reports_invalid_definitions_and_bad_input() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = write(
+        &dir,
+        "bad.json",
+        br#"{"StartAt": "Nope", "States": {"A": {"Type": "Succeed"}}}"#,
+    );
+    let (code, line) = run_line(&["run", &bad]);
+    assert_eq!(code, Some(1));
+    assert_eq!(line["error"], "InvalidDefinition");
+    assert!(
+        line["cause"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("MISSING_TRANSITION_TARGET")
+    );
+    let ok = write(&dir, "ok.json", VALID.as_bytes());
+    let out = stepd(&["run", &ok, "--input", "{not json"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--input is not valid JSON"));
+}

@@ -26,12 +26,14 @@ fn answers(list: &Value) -> Vec<Answer> {
 #[test]
 fn cases() {
     insta::glob!("cases/*.json", |path| {
-        let case: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("readable")).expect("json");
+        let case: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).expect("readable")).expect("json");
         let mocks: Vec<(String, Vec<Answer>)> = case["mocks"]
             .as_object()
             .map(|m| m.iter().map(|(k, v)| (k.clone(), answers(v))).collect())
             .unwrap_or_default();
-        let script: Vec<(&str, Vec<Answer>)> = mocks.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        let script: Vec<(&str, Vec<Answer>)> =
+            mocks.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
         let r = run(&case["definition"], case["input"].clone(), &script);
         let history = if case["history"] == "count" {
             json!(r.history.len())
