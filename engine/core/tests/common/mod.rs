@@ -81,8 +81,8 @@ pub fn run(definition: &Value, input: Value, script: &[(&str, Vec<Answer>)]) -> 
                     at,
                     Event::TaskFailed {
                         task,
-                        error: e.into(),
-                        cause: c.into(),
+                        error: e,
+                        cause: c,
                     },
                 ),
                 Answer::Never | Answer::After(..) => {}
