@@ -226,20 +226,8 @@ fn pass(env: &Env<'_>, state: &State, result: Option<&Template>, raw: &Value) ->
                     (_, Some(p)) => env.jsonpath_template(p, &effective)?,
                     _ => effective.into_owned(),
                 };
-                let assigned = assign(
-                    env,
-                    state.io.assign.as_ref(),
-                    state.query_language,
-                    &result,
-                    &Value::Null,
-                )?;
-                let merged = result_path(env, state.io.result_path.as_ref(), raw, result)?;
-                let output = env.output_path(state.io.output_path.as_ref(), merged)?;
-                Ok(Step::Exit {
-                    output,
-                    next: next_of(state),
-                    assigned,
-                })
+                // A Pass state has no ResultSelector: the rest is a Task's output processing.
+                finish_result(env, state, raw, result)
             }
             QueryLanguage::JSONata => {
                 let st = lazy_states(env, state, raw);

@@ -86,7 +86,7 @@ fn decode_base64(text: &str) -> String {
 
 /// Lower-case hex digest of `data`; `None` for an algorithm AWS does not name exactly so (`sha-256`,
 /// `SHA256` and `MD-5` are refused).
-fn digest(algorithm: &str, data: &[u8]) -> Option<String> {
+pub(crate) fn digest(algorithm: &str, data: &[u8]) -> Option<String> {
     let digest = match algorithm {
         "MD5" => md5::Md5::digest(data).to_vec(),
         "SHA-1" => sha1::Sha1::digest(data).to_vec(),
@@ -103,7 +103,7 @@ fn digest(algorithm: &str, data: &[u8]) -> Option<String> {
 }
 
 /// A version 4 (random) UUID from two draws, lower-case with dashes.
-fn uuid_v4(random: &mut dyn FnMut() -> u64) -> String {
+pub(crate) fn uuid_v4(random: &mut dyn FnMut() -> u64) -> String {
     let high = (random() & !0xF000) | 0x4000; // version 4
     let low = (random() & !(0b11 << 62)) | (0b10 << 62); // RFC 4122 variant
     format!(

@@ -11,6 +11,8 @@
 
 mod arrays;
 mod codec;
+
+pub(crate) use codec::{digest, uuid_v4};
 mod java;
 mod math;
 mod text;

@@ -7,11 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use jlens_core::{Bindings, Error, HostFunction};
-use md5::Md5;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
-use sha1::Sha1;
-use sha2::{Digest, Sha256, Sha384, Sha512};
 
 type Args = [Option<Value>];
 type Outcome = jlens_core::Result<Option<Value>>;
@@ -183,30 +180,12 @@ fn hash(args: &Args) -> Outcome {
         Some(Some(Value::String(algorithm))) => algorithm.as_str(),
         Some(Some(_)) => return Err(mismatch("hash", 2)),
     };
-    let bytes = text.as_bytes();
-    let digest = match algorithm {
-        "MD5" => Md5::digest(bytes).to_vec(),
-        "SHA-1" => Sha1::digest(bytes).to_vec(),
-        "SHA-256" => Sha256::digest(bytes).to_vec(),
-        "SHA-384" => Sha384::digest(bytes).to_vec(),
-        "SHA-512" => Sha512::digest(bytes).to_vec(),
-        other => {
-            return Err(failure(format!(
-                "Hash algorithm '{other}' must be one of SHA-1, SHA-384, SHA-256, SHA-512, MD5"
-            )));
-        }
-    };
-    Ok(Some(Value::String(hex(&digest))))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    match crate::intrinsics::digest(algorithm, text.as_bytes()) {
+        Some(hex) => Ok(Some(Value::String(hex))),
+        None => Err(failure(format!(
+            "Hash algorithm '{algorithm}' must be one of SHA-1, SHA-384, SHA-256, SHA-512, MD5"
+        ))),
     }
-    out
 }
 
 /// `$random([seed])`: a number in [0, 1). Seeded, it is what Java's `new Random(seed).nextDouble()`
@@ -237,17 +216,10 @@ pub(super) fn java_random_double(seed: i64) -> f64 {
 /// `$uuid()`: a version 4 UUID from `entropy`. It takes no argument.
 fn uuid(args: &Args, entropy: Option<&Entropy>) -> Outcome {
     at_most("uuid", args, 0)?;
-    let (high, low) = entropy.map_or((0, 0), |e| (e.next(), e.next()));
-    let high = (high & !0xF000) | 0x4000;
-    let low = (low & !(0xC000 << 48)) | (0x8000 << 48);
-    let text = format!(
-        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-        high >> 32,
-        (high >> 16) & 0xFFFF,
-        high & 0xFFFF,
-        low >> 48,
-        low & 0xFFFF_FFFF_FFFF
-    );
+    let text = match entropy {
+        Some(e) => crate::intrinsics::uuid_v4(&mut || e.next()),
+        None => crate::intrinsics::uuid_v4(&mut || 0),
+    };
     Ok(Some(Value::String(text)))
 }
 
