@@ -409,7 +409,7 @@ impl Execution {
             return Err(Error::UnknownTask(task));
         };
         self.waits.remove(&task);
-        crate::step::task_result(self, f, Ok(output));
+        crate::task::task_result(self, f, Ok(output));
         Ok(())
     }
 
@@ -418,7 +418,7 @@ impl Execution {
             return Err(Error::UnknownTask(task));
         };
         self.waits.remove(&task);
-        crate::step::task_result(self, f, Err((failure, Kind::TaskFailed)));
+        crate::task::task_result(self, f, Err((failure, Kind::TaskFailed)));
         Ok(())
     }
 
@@ -426,7 +426,7 @@ impl Execution {
         let Some(Waiter::Task(f)) = self.waits.get(&task).copied() else {
             return Err(Error::UnknownTask(task));
         };
-        crate::step::heartbeat(self, f);
+        crate::task::heartbeat(self, f);
         Ok(())
     }
 
@@ -447,16 +447,16 @@ impl Execution {
                 );
                 self.finish(Outcome::TimedOut { error, cause });
             }
-            Waiter::Wait(f) => crate::step::wait_over(self, f),
+            Waiter::Wait(f) => crate::wait::wait_over(self, f),
             Waiter::Retry(f) => {
                 if let Some(fr) = self.frame_mut(f) {
                     fr.phase = Phase::Act;
                     self.ready.push_back(f);
                 }
             }
-            Waiter::TaskTimeout(f) => crate::step::task_timed_out(self, f, failure::TIMEOUT),
+            Waiter::TaskTimeout(f) => crate::task::task_timed_out(self, f, failure::TIMEOUT),
             Waiter::Heartbeat(f) => {
-                crate::step::task_timed_out(self, f, failure::HEARTBEAT_TIMEOUT)
+                crate::task::task_timed_out(self, f, failure::HEARTBEAT_TIMEOUT)
             }
             Waiter::Task(_) => return Err(Error::UnknownTimer(timer)),
         }

@@ -21,6 +21,8 @@ mod jsonata;
 mod jsonpath;
 mod random;
 mod step;
+mod task;
+mod wait;
 
 pub use clock::{Millis, iso8601, parse_timestamp};
 pub use context::Identity;

@@ -1,10 +1,8 @@
 //! Running one state of one frame: entering it, acting by its type, and concluding (exit and transition,
 //! suspend, or raise an error for Retry/Catch).
 
-use crate::clock::parse_timestamp;
 use crate::dataflow::{Env, MAX_PAYLOAD_BYTES, json_len, result_path};
-use crate::event::{Effect, Invocation};
-use crate::execution::{Execution, FrameId, Phase, Step, TaskWait, Waiter};
+use crate::execution::{Execution, FrameId, Phase, Step, Waiter};
 use crate::failure::{self, Failure};
 use crate::fanout;
 use crate::history::{self, Kind};
@@ -12,7 +10,7 @@ use serde_json::{Map, Value, json};
 use std::cell::RefCell;
 use std::sync::Arc;
 use stepd_asl::model::{
-    Dyn, Jitter, Kind as StateKind, QueryLanguage, State, Template, Transition, WaitFor,
+    Dyn, Jitter, Kind as StateKind, QueryLanguage, State, Template, Transition,
 };
 
 /// Runs the state evaluation `body` needs with an `Env` for frame `f`'s current state.
@@ -163,13 +161,13 @@ fn act(exec: &mut Execution, f: FrameId, state: &State) -> Step {
                 (Err(e), _) | (_, Err(e)) => Step::Raise(e),
             }
         }),
-        StateKind::Wait(w) => wait(exec, f, state, &w.until, &raw),
-        StateKind::Task(_) => task(exec, f, state, &raw),
+        StateKind::Wait(w) => crate::wait::wait(exec, f, state, &w.until, &raw),
+        StateKind::Task(_) => crate::task::task(exec, f, state, &raw),
         StateKind::Parallel(_) | StateKind::Map(_) => fanout::start(exec, f, state, &raw),
     }
 }
 
-fn stringify(v: Value) -> String {
+pub(crate) fn stringify(v: Value) -> String {
     match v {
         Value::String(s) => s,
         other => other.to_string(),
@@ -209,7 +207,7 @@ pub(crate) fn assign(
     })
 }
 
-fn next_of(state: &State) -> Option<String> {
+pub(crate) fn next_of(state: &State) -> Option<String> {
     match &state.transition {
         Some(Transition::Next(n)) => Some(n.clone()),
         _ => None,
@@ -301,305 +299,6 @@ fn choice(env: &Env<'_>, state: &State, raw: &Value) -> Step {
     run().unwrap_or_else(Step::Raise)
 }
 
-/// A `SecondsPath`/`MaxConcurrencyPath`-style integer read from the input, with AWS's errors.
-fn wait_seconds(env: &Env<'_>, d: &Dyn<u64>, input: &Value, st: &Value) -> Result<u64, Failure> {
-    match d {
-        Dyn::Fixed(n) => Ok(*n),
-        Dyn::Path(p) => {
-            let v = env.field_path("SecondsPath", p, input)?;
-            match v.as_i64() {
-                Some(n) if n < 0 => Err(env.fail(
-                    failure::RUNTIME,
-                    format!(
-                        "The SecondsPath parameter references a negative value: {} == {v}",
-                        p.source
-                    ),
-                )),
-                Some(n) => Ok(n as u64),
-                None => Err(env.fail(
-                    failure::RUNTIME,
-                    format!(
-                        "The SecondsPath parameter cannot be parsed as a long value: {} == {v}",
-                        p.source
-                    ),
-                )),
-            }
-        }
-        Dyn::Expr(e) => {
-            let v = env.jsonata(e, st, "Seconds")?;
-            match v.as_u64() {
-                Some(n) => Ok(n),
-                None => Err(env.fail(failure::QUERY, format!("The JSONata expression '{}' specified for the field 'Seconds' returned an unexpected result type. Expected 'integer', but was '{}' for value: {v}", e.source, crate::choice::type_name(&v)))),
-            }
-        }
-        Dyn::Intrinsic(_) => Err(env.fail(failure::RUNTIME, "unexpected intrinsic")),
-    }
-}
-
-fn wait(exec: &mut Execution, f: FrameId, state: &State, until: &WaitFor, raw: &Value) -> Step {
-    let now = exec.now;
-    let due = with_env(
-        exec,
-        f,
-        state,
-        None,
-        None,
-        |env| -> Result<(i64, Value), Failure> {
-            let effective = match state.query_language {
-                QueryLanguage::JSONPath => env
-                    .input_path(state.io.input_path.as_ref(), raw)?
-                    .into_owned(),
-                QueryLanguage::JSONata => Value::clone(raw),
-            };
-            let st = lazy_states(env, state, raw);
-            let due = match until {
-                WaitFor::Seconds(d) => now.saturating_add(
-                    wait_seconds(env, d, &effective, &st)?.min(99_999_999) as i64 * 1000,
-                ),
-                WaitFor::Timestamp(d) => {
-                    let (text, path) = match d {
-                        Dyn::Fixed(s) => (Value::String(s.clone()), None),
-                        Dyn::Path(p) => (env.field_path("TimestampPath", p, &effective)?, Some(p)),
-                        Dyn::Expr(e) => (env.jsonata(e, &st, "Timestamp")?, None),
-                        Dyn::Intrinsic(_) => (Value::Null, None),
-                    };
-                    match (text.as_str().and_then(parse_timestamp), path) {
-                        (Some(t), _) => t,
-                        (None, Some(p)) => {
-                            return Err(env.fail(failure::RUNTIME, format!("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {} == {}", p.source, stringify(text))));
-                        }
-                        (None, None) => {
-                            return Err(env.fail(failure::QUERY, format!("The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {}", stringify(text))));
-                        }
-                    }
-                }
-            };
-            Ok((due, effective))
-        },
-    );
-    match due {
-        Ok((due, effective)) => {
-            let timer = exec.arm_timer(Waiter::Wait(f), due.max(now));
-            if let Some(fr) = exec.frame_mut(f) {
-                fr.phase = Phase::Sleep { timer, effective };
-            }
-            Step::Suspend
-        }
-        Err(e) => Step::Raise(e),
-    }
-}
-
-/// A Wait state's timer fired.
-pub(crate) fn wait_over(exec: &mut Execution, f: FrameId) {
-    let def = exec.def();
-    let Some(fr) = exec.frame_mut(f) else { return };
-    let Phase::Sleep { effective, .. } = std::mem::replace(&mut fr.phase, Phase::Act) else {
-        return;
-    };
-    let (machine, index, raw) = (fr.machine, fr.state, Arc::clone(&fr.input));
-    let state = &def.machine(machine).states[index];
-    let result = with_env(exec, f, state, None, None, |env| -> Result<Step, Failure> {
-        let st = lazy_states(env, state, &raw);
-        let assigned = assign(
-            env,
-            state.io.assign.as_ref(),
-            state.query_language,
-            &effective,
-            &st,
-        )?;
-        let output = match state.query_language {
-            QueryLanguage::JSONPath => env.output_path(state.io.output_path.as_ref(), effective)?,
-            QueryLanguage::JSONata => output_or(env, state, &raw, None, Value::clone(&raw))?,
-        };
-        Ok(Step::Exit {
-            output,
-            next: next_of(state),
-            assigned,
-        })
-    });
-    conclude(exec, f, state, result.unwrap_or_else(Step::Raise));
-}
-
-fn resource_type(resource: &str) -> (String, String) {
-    // arn:aws:states:::lambda:invoke.waitForTaskToken -> ("lambda", "invoke.waitForTaskToken")
-    let parts: Vec<&str> = resource.splitn(7, ':').collect();
-    match (parts.get(5), parts.get(6)) {
-        (Some(t), Some(r)) => (t.to_string(), r.to_string()),
-        (Some(t), None) => (t.to_string(), String::new()),
-        _ => (resource.to_string(), String::new()),
-    }
-}
-
-fn task(exec: &mut Execution, f: FrameId, state: &State, raw: &Value) -> Step {
-    let StateKind::Task(t) = &state.kind else {
-        return Step::Raise(Failure::new(failure::RUNTIME, "not a Task state"));
-    };
-    let callback = t.resource.ends_with(".waitForTaskToken");
-    let task_key = exec.key();
-    let token = callback.then(|| {
-        format!(
-            "{:016x}{:016x}{:x}",
-            exec.rng.next_u64(),
-            exec.rng.next_u64(),
-            task_key
-        )
-    });
-    let prepared = with_env(
-        exec,
-        f,
-        state,
-        token.as_deref(),
-        None,
-        |env| -> Result<(Value, Option<u64>, Option<u64>), Failure> {
-            let input = match state.query_language {
-                QueryLanguage::JSONPath => {
-                    let effective = env.input_path(state.io.input_path.as_ref(), raw)?;
-                    match &state.io.parameters {
-                        Some(p) => env.jsonpath_template(p, &effective)?,
-                        None => effective.into_owned(),
-                    }
-                }
-                QueryLanguage::JSONata => match &state.io.arguments {
-                    Some(a) => {
-                        env.jsonata_template(a, &states(env, raw, None, None), "Arguments")?
-                    }
-                    None => Value::clone(raw),
-                },
-            };
-            let st = lazy_states(env, state, raw);
-            let seconds = |d: &Option<Dyn<u64>>, field: &str| -> Result<Option<u64>, Failure> {
-                Ok(match d {
-                    None => None,
-                    Some(Dyn::Fixed(n)) => Some(*n),
-                    Some(Dyn::Path(p)) => {
-                        let v = env.field_path(&format!("{field}Path"), p, raw)?;
-                        Some(v.as_u64().filter(|n| *n > 0).ok_or_else(|| env.fail(failure::RUNTIME, format!("The {field}Path field refers to value {v} which is not a valid positive integer: {}", p.source)))?)
-                    }
-                    Some(Dyn::Expr(e)) => {
-                        let v = env.jsonata(e, &st, field)?;
-                        Some(v.as_u64().ok_or_else(|| env.fail(failure::QUERY, format!("The JSONata expression '{}' specified for the field '{field}' returned an unexpected result type. Expected 'integer', but was '{}' for value: {v}", e.source, crate::choice::type_name(&v))))?)
-                    }
-                    Some(Dyn::Intrinsic(_)) => None,
-                })
-            };
-            Ok((
-                input,
-                seconds(&t.timeout_seconds, "TimeoutSeconds")?,
-                seconds(&t.heartbeat_seconds, "HeartbeatSeconds")?,
-            ))
-        },
-    );
-    let (input, timeout, heartbeat) = match prepared {
-        Ok(p) => p,
-        Err(e) => return Step::Raise(e),
-    };
-    if json_len(&input) > MAX_PAYLOAD_BYTES {
-        return Step::Raise(Failure::new(
-            failure::DATA_LIMIT,
-            "The state/task returned a result with a size exceeding the maximum number of bytes service limit.",
-        ));
-    }
-    let (rtype, rname) = resource_type(&t.resource);
-    let mut details = json!({"resourceType": rtype, "resource": rname, "region": "us-east-1", "parameters": input.to_string()});
-    if let Some(obj) = details.as_object_mut() {
-        if let Some(s) = timeout {
-            obj.insert("timeoutInSeconds".into(), json!(s));
-        }
-        if let Some(s) = heartbeat {
-            obj.insert("heartbeatInSeconds".into(), json!(s));
-        }
-    }
-    exec.emit_for(f, Kind::TaskScheduled, Some(details));
-    exec.emit_for(
-        f,
-        Kind::TaskStarted,
-        Some(json!({"resourceType": rtype, "resource": rname})),
-    );
-    let (entered, attempt) = exec
-        .frame(f)
-        .map_or((0, 0), |fr| (fr.entered_event, fr.retry_count));
-    exec.waits.insert(task_key, Waiter::Task(f));
-    exec.out.effects.push(Effect::InvokeTask(Invocation {
-        task: task_key,
-        resource: t.resource.clone(),
-        state: state.name.clone(),
-        input,
-        token,
-        idempotency_key: format!("{}:{entered}:{attempt}", exec.identity.execution_arn),
-        timeout_seconds: timeout,
-        heartbeat_seconds: heartbeat,
-    }));
-    let now = exec.now;
-    let timeout_timer = timeout
-        .map(|s| exec.arm_timer(Waiter::TaskTimeout(f), now.saturating_add(s as i64 * 1000)));
-    let heartbeat_timer = heartbeat.map(|s| {
-        (
-            exec.arm_timer(Waiter::Heartbeat(f), now.saturating_add(s as i64 * 1000)),
-            s,
-        )
-    });
-    if let Some(fr) = exec.frame_mut(f) {
-        fr.phase = Phase::Task(Box::new(TaskWait {
-            task: task_key,
-            resource: t.resource.clone(),
-            timeout: timeout_timer,
-            heartbeat: heartbeat_timer,
-        }));
-    }
-    Step::Suspend
-}
-
-fn stop_task_timers(exec: &mut Execution, f: FrameId) -> Option<TaskWait> {
-    let fr = exec.frame_mut(f)?;
-    let Phase::Task(tw) = std::mem::replace(&mut fr.phase, Phase::Act) else {
-        return None;
-    };
-    if let Some(t) = tw.timeout {
-        exec.cancel_timer(t);
-    }
-    if let Some((t, _)) = tw.heartbeat {
-        exec.cancel_timer(t);
-    }
-    Some(*tw)
-}
-
-/// A task answered (`Ok(output)`) or failed.
-pub(crate) fn task_result(
-    exec: &mut Execution,
-    f: FrameId,
-    result: Result<Value, (Failure, Kind)>,
-) {
-    let def = exec.def();
-    let Some(tw) = stop_task_timers(exec, f) else {
-        return;
-    };
-    let Some(fr) = exec.frame(f) else { return };
-    let (machine, index, raw) = (fr.machine, fr.state, Arc::clone(&fr.input));
-    let state = &def.machine(machine).states[index];
-    let (rtype, rname) = resource_type(&tw.resource);
-    let step = match result {
-        Err((failure, kind)) => {
-            exec.emit_for(f, kind, Some(json!({"resourceType": rtype, "resource": rname, "error": failure.error, "cause": failure.cause})));
-            Step::Raise(failure)
-        }
-        Ok(output) => {
-            exec.emit_for(f, Kind::TaskSucceeded, Some(json!({"resourceType": rtype, "resource": rname, "output": output.to_string(), "outputDetails": {"truncated": false}})));
-            if json_len(&output) > MAX_PAYLOAD_BYTES {
-                Step::Raise(Failure::new(
-                    failure::DATA_LIMIT,
-                    "The state/task returned a result with a size exceeding the maximum number of bytes service limit.",
-                ))
-            } else {
-                with_env(exec, f, state, None, None, |env| {
-                    finish_result(env, state, &raw, output)
-                })
-                .unwrap_or_else(Step::Raise)
-            }
-        }
-    };
-    conclude(exec, f, state, step);
-}
-
 /// Output processing after a Task, Parallel or Map produced `result`.
 pub(crate) fn finish_result(
     env: &Env<'_>,
@@ -648,46 +347,6 @@ pub(crate) fn finish_result(
             })
         }
     }
-}
-
-pub(crate) fn heartbeat(exec: &mut Execution, f: FrameId) {
-    let now = exec.now;
-    let Some(fr) = exec.frame_mut(f) else { return };
-    let Phase::Task(tw) = &mut fr.phase else {
-        return;
-    };
-    let Some((old, seconds)) = tw.heartbeat else {
-        return;
-    };
-    exec.cancel_timer(old);
-    let timer = exec.arm_timer(
-        Waiter::Heartbeat(f),
-        now.saturating_add(seconds as i64 * 1000),
-    );
-    if let Some(Phase::Task(tw)) = exec.frame_mut(f).map(|fr| &mut fr.phase) {
-        tw.heartbeat = Some((timer, seconds));
-    }
-}
-
-/// A task's TimeoutSeconds or HeartbeatSeconds ran out.
-pub(crate) fn task_timed_out(exec: &mut Execution, f: FrameId, error: &str) {
-    let task = match exec.frame(f).map(|fr| &fr.phase) {
-        Some(Phase::Task(tw)) => tw.task,
-        _ => return,
-    };
-    if exec.waits.remove(&task).is_some() {
-        exec.out.effects.push(Effect::CancelTask { task });
-    }
-    let cause = if error == failure::TIMEOUT {
-        "The task timed out."
-    } else {
-        "The task did not send a heartbeat in time."
-    };
-    task_result(
-        exec,
-        f,
-        Err((Failure::new(error, cause), Kind::TaskTimedOut)),
-    );
 }
 
 /// Acts on the outcome of a state: exit and move on, raise for Retry/Catch, or end the frame.

@@ -1,3 +1,5 @@
+//! Unit tests of the JSONata bridge: Step Functions functions, undefined results, errors, limits.
+
 use serde_json::{Map, Value, json};
 
 use super::*;
