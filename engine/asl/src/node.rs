@@ -16,6 +16,8 @@ pub(crate) enum Node<'a> {
     Str(Cow<'a, str>),
     Array(Items<'a>),
     Object(Fields<'a>),
+    /// A field already read by the builder (`Obj::take`); never produced by parsing.
+    Taken,
 }
 
 /// The elements of an array.
@@ -79,7 +81,7 @@ impl<'a> Node<'a> {
     /// Converts to a `serde_json::Value` (used for the literal parts of payloads).
     pub(crate) fn into_value(self) -> Value {
         stacker::maybe_grow(64 * 1024, 1024 * 1024, || match self {
-            Node::Null => Value::Null,
+            Node::Null | Node::Taken => Value::Null,
             Node::Bool(b) => Value::Bool(b),
             Node::Number(n) => Value::Number(n),
             Node::Str(s) => Value::String(s.into_owned()),

@@ -9,8 +9,8 @@ use std::borrow::Cow;
 /// An object being read. Fields are taken out as they are read; whatever remains at `finish` is unknown.
 pub(crate) struct Obj<'a> {
     pub(crate) at: At<'a>,
-    /// `None` once read.
-    fields: Vec<(Cow<'a, str>, Option<Node<'a>>)>,
+    /// `Node::Taken` once read.
+    fields: Fields<'a>,
     /// How many fields are still there to read.
     left: usize,
     /// Required fields found missing, reported together by `finish`.
@@ -18,14 +18,10 @@ pub(crate) struct Obj<'a> {
 }
 
 impl<'a> Obj<'a> {
-    pub(crate) fn new(at: At<'a>, mut fields: Fields<'a>) -> Self {
-        let fields: Vec<_> = std::mem::take(&mut fields.0)
-            .into_iter()
-            .map(|(k, v)| (k, Some(v)))
-            .collect();
+    pub(crate) fn new(at: At<'a>, fields: Fields<'a>) -> Self {
         Obj {
             at,
-            left: fields.len(),
+            left: fields.0.len(),
             fields,
             missing: Vec::new(),
         }
@@ -60,7 +56,12 @@ impl<'a> Obj<'a> {
     }
 
     pub(crate) fn has(&self, key: &str) -> bool {
-        self.left > 0 && self.fields.iter().any(|(k, v)| k == key && v.is_some())
+        self.left > 0
+            && self
+                .fields
+                .0
+                .iter()
+                .any(|(k, v)| k == key && !matches!(v, Node::Taken))
     }
 
     /// Takes a field out. When a key is repeated the last one wins, as with most JSON readers.
@@ -69,9 +70,9 @@ impl<'a> Obj<'a> {
             return None;
         }
         let mut found = None;
-        for (k, v) in &mut self.fields {
-            if k == key && v.is_some() {
-                found = v.take();
+        for (k, v) in &mut self.fields.0 {
+            if k == key && !matches!(v, Node::Taken) {
+                found = Some(std::mem::replace(v, Node::Taken));
                 self.left -= 1;
             }
         }
@@ -185,7 +186,12 @@ impl<'a> Obj<'a> {
         if self.left == 0 {
             return;
         }
-        for (k, _) in self.fields.iter().filter(|(_, v)| v.is_some()) {
+        for (k, _) in self
+            .fields
+            .0
+            .iter()
+            .filter(|(_, v)| !matches!(v, Node::Taken))
+        {
             d.push(Diagnostic::error(
                 Code::SchemaValidationFailed,
                 self.here(),
@@ -203,8 +209,9 @@ impl<'a> Obj<'a> {
         debug_assert!(self.missing.is_empty());
         let entries = self
             .fields
+            .into_vec()
             .into_iter()
-            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .filter(|(_, v)| !matches!(v, Node::Taken))
             .collect();
         (self.at, entries)
     }
