@@ -1,0 +1,144 @@
+//! stepd-store: where stepd keeps everything durable. One ordered key-value space per table, written only in
+//! atomic batches (`Batch`, plain data) and read by key or by ordered range. No redb type crosses the
+//! `Store` trait, so a second implementation (PostgreSQL, several nodes) can stand behind it.
+//!
+//! Implementations: `RedbStore` (an embedded file; a batch is one redb write transaction with immediate
+//! durability, so `commit` returning `Ok` means it is on disk) and `MemoryStore` (tests, `stepd run`).
+
+mod batch;
+mod error;
+mod key;
+mod memory;
+mod redb_store;
+
+pub use batch::{Batch, Op};
+pub use error::Error;
+pub use key::{Key, KeyReader};
+pub use memory::MemoryStore;
+pub use redb_store::RedbStore;
+
+use std::ops::Bound;
+
+/// The tables. Key layouts (built with `Key`) are documented in ARCHITECTURE.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Table {
+    /// State machine ARN → record (name, current definition, type, role, timestamps).
+    StateMachines,
+    /// (state machine ARN, version number) → published definition.
+    Versions,
+    /// Execution ARN → record (status, input, output, error, times).
+    Executions,
+    /// Execution ARN → nothing: the executions still RUNNING, scanned at recovery.
+    Running,
+    /// (execution ARN, event id) → history event.
+    History,
+    /// (execution ARN, sequence) → an input event the interpreter applied (replay rebuilds from these).
+    Journal,
+    /// (execution ARN, sequence) → an effect committed but not yet carried out.
+    Outbox,
+    /// (due time, execution ARN, timer key) → nothing: durable timers in due order.
+    Timers,
+    /// Task token → (execution ARN, task key).
+    Tokens,
+    /// Activity ARN → record.
+    Activities,
+    /// Schedule name → record.
+    Schedules,
+}
+
+impl Table {
+    pub const ALL: [Table; 11] = [
+        Table::StateMachines,
+        Table::Versions,
+        Table::Executions,
+        Table::Running,
+        Table::History,
+        Table::Journal,
+        Table::Outbox,
+        Table::Timers,
+        Table::Tokens,
+        Table::Activities,
+        Table::Schedules,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::StateMachines => "state_machines",
+            Table::Versions => "versions",
+            Table::Executions => "executions",
+            Table::Running => "running",
+            Table::History => "history",
+            Table::Journal => "journal",
+            Table::Outbox => "outbox",
+            Table::Timers => "timers",
+            Table::Tokens => "tokens",
+            Table::Activities => "activities",
+            Table::Schedules => "schedules",
+        }
+    }
+}
+
+/// An ordered range of keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Range {
+    pub start: Bound<Vec<u8>>,
+    pub end: Bound<Vec<u8>>,
+}
+
+impl Range {
+    /// Every key.
+    pub fn all() -> Range {
+        Range {
+            start: Bound::Unbounded,
+            end: Bound::Unbounded,
+        }
+    }
+
+    /// Every key that starts with `prefix` (e.g. all history of one execution).
+    pub fn prefix(prefix: &[u8]) -> Range {
+        let start = Bound::Included(prefix.to_vec());
+        // The smallest key greater than every key with this prefix: increment the last byte below 0xFF.
+        let mut end = prefix.to_vec();
+        while let Some(last) = end.pop() {
+            if last < 0xFF {
+                end.push(last + 1);
+                return Range {
+                    start,
+                    end: Bound::Excluded(end),
+                };
+            }
+        }
+        Range {
+            start,
+            end: Bound::Unbounded,
+        }
+    }
+
+    /// Keys from `start` (included) to `end` (excluded).
+    pub fn between(start: Vec<u8>, end: Vec<u8>) -> Range {
+        Range {
+            start: Bound::Included(start),
+            end: Bound::Excluded(end),
+        }
+    }
+}
+
+/// A key and its value.
+pub type Entry = (Vec<u8>, Vec<u8>);
+
+/// The storage contract. `commit` applies a whole batch or nothing, and returns only once the batch is
+/// durable. Reads see every batch committed before they start.
+pub trait Store: Send + Sync {
+    fn commit(&self, batch: &Batch) -> Result<(), Error>;
+
+    fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, Error>;
+
+    /// Up to `limit` entries of `range` in key order (or reverse order).
+    fn scan(
+        &self,
+        table: Table,
+        range: &Range,
+        limit: usize,
+        reverse: bool,
+    ) -> Result<Vec<Entry>, Error>;
+}
