@@ -9,28 +9,28 @@ use std::cmp::Ordering;
 use stepd_asl::model::{Cmp, Condition, Operand, Rhs, Test, TypeTest};
 
 /// Evaluates a rule against the Choice state's effective input (`states` is `$states` for JSONata rules).
+/// `rule` is the rule's index in `Choices`, for AWS's field path in causes (`Choices[0]/Condition`).
 pub(crate) fn holds(
     env: &Env<'_>,
     c: &Condition,
     input: &Value,
     states: &Value,
+    rule: usize,
 ) -> Result<bool, Failure> {
-    stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
-        match c {
-        Condition::Expr(e) => match env.jsonata(e, states, "Condition")? {
-            Value::Bool(b) => Ok(b),
-            other => Err(env.fail(
-                failure::QUERY,
-                format!(
-                    "The JSONata expression '{}' specified for the field 'Condition' returned an unexpected result type. Expected 'boolean', but was '{}' for value: {other}",
-                    e.source,
-                    type_name(&other)
-                ),
-            )),
-        },
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, || match c {
+        Condition::Expr(e) => {
+            let field = format!("Choices[{rule}]/Condition");
+            match env.jsonata(e, states, &field)? {
+                Value::Bool(b) => Ok(b),
+                other => Err(env.fail(
+                    failure::QUERY,
+                    unexpected_type(&e.source, &field, "boolean", &other),
+                )),
+            }
+        }
         Condition::And(rules) => {
             for r in rules {
-                if !holds(env, r, input, states)? {
+                if !holds(env, r, input, states, rule)? {
                     return Ok(false);
                 }
             }
@@ -38,19 +38,22 @@ pub(crate) fn holds(
         }
         Condition::Or(rules) => {
             for r in rules {
-                if holds(env, r, input, states)? {
+                if holds(env, r, input, states, rule)? {
                     return Ok(true);
                 }
             }
             Ok(false)
         }
-        Condition::Not(inner) => Ok(!holds(env, inner, input, states)?),
+        Condition::Not(inner) => Ok(!holds(env, inner, input, states, rule)?),
         Condition::Test { variable, test } => {
             let value = match env.select(variable, input) {
                 Ok(v) => Some(v),
                 Err(Missing::NotFound) => None,
                 Err(Missing::UndefinedVariable(name)) => {
-                    return Err(env.fail(failure::RUNTIME, format!("The variable '{name}' is not defined.")));
+                    return Err(env.fail(
+                        failure::RUNTIME,
+                        format!("The variable '{name}' is not defined."),
+                    ));
                 }
             };
             match test {
@@ -67,7 +70,6 @@ pub(crate) fn holds(
                 }
             }
         }
-    }
     })
 }
 
@@ -174,6 +176,14 @@ pub(crate) fn glob(pattern: &str, s: &str) -> bool {
         }
     }
     toks[p..].iter().all(|t| *t == Tok::Star)
+}
+
+/// AWS's cause when an expression yields the wrong type.
+pub(crate) fn unexpected_type(source: &str, field: &str, expected: &str, v: &Value) -> String {
+    format!(
+        "The JSONata expression '{source}' specified for the field '{field}' returned an unexpected result type. Expected '{expected}', but was '{}' for value: {v}",
+        type_name(v)
+    )
 }
 
 pub(crate) fn type_name(v: &Value) -> &'static str {

@@ -109,9 +109,10 @@ fn prepare(env: &Env<'_>, state: &State, raw: &Value) -> Result<Prepared, Failur
                     Some(t) => {
                         let v = env.jsonata_template(t, &st, "Items")?;
                         if let (stepd_asl::model::Template::Expr(e), false) = (t, v.is_array()) {
-                            return Err(env.fail(failure::QUERY, format!(
-                                "The JSONata expression '{}' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '{}' for value: {v}",
-                                e.source, crate::choice::type_name(&v))));
+                            return Err(env.fail(
+                                failure::QUERY,
+                                crate::choice::unexpected_type(&e.source, "Items", "array", &v),
+                            ));
                         }
                         v
                     }
@@ -232,9 +233,16 @@ fn count(
         Some(Dyn::Expr(e)) => {
             let v = env.jsonata(e, st, field)?;
             match v.as_i64() {
-                Some(n) if n < 0 => return Err(env.fail(failure::QUERY, format!("{field} cannot be negative."))),
+                Some(n) if n < 0 => {
+                    return Err(env.fail(failure::QUERY, format!("{field} cannot be negative.")));
+                }
                 Some(n) => Some(n as u64),
-                None => return Err(env.fail(failure::QUERY, format!("The JSONata expression '{}' specified for the field '{field}' returned an unexpected result type. Expected 'integer', but was '{}' for value: {v}", e.source, crate::choice::type_name(&v)))),
+                None => {
+                    return Err(env.fail(
+                        failure::QUERY,
+                        crate::choice::unexpected_type(&e.source, field, "integer", &v),
+                    ));
+                }
             }
         }
         Some(Dyn::Intrinsic(_)) => None,

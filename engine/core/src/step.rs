@@ -259,8 +259,8 @@ fn choice(env: &Env<'_>, state: &State, raw: &Value) -> Step {
         };
         let st = lazy_states(env, state, raw);
         let mut chosen = None;
-        for rule in &c.choices {
-            if crate::choice::holds(env, &rule.condition, &effective, &st)? {
+        for (i, rule) in c.choices.iter().enumerate() {
+            if crate::choice::holds(env, &rule.condition, &effective, &st, i)? {
                 chosen = Some(rule);
                 break;
             }

@@ -67,7 +67,12 @@ pub(crate) fn task(exec: &mut Execution, f: FrameId, state: &State, raw: &Value)
                     }
                     Some(Dyn::Expr(e)) => {
                         let v = env.jsonata(e, &st, field)?;
-                        Some(v.as_u64().ok_or_else(|| env.fail(failure::QUERY, format!("The JSONata expression '{}' specified for the field '{field}' returned an unexpected result type. Expected 'integer', but was '{}' for value: {v}", e.source, crate::choice::type_name(&v))))?)
+                        Some(v.as_u64().ok_or_else(|| {
+                            env.fail(
+                                failure::QUERY,
+                                crate::choice::unexpected_type(&e.source, field, "integer", &v),
+                            )
+                        })?)
                     }
                     Some(Dyn::Intrinsic(_)) => None,
                 })

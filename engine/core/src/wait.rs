@@ -37,7 +37,10 @@ fn wait_seconds(env: &Env<'_>, d: &Dyn<u64>, input: &Value, st: &Value) -> Resul
             let v = env.jsonata(e, st, "Seconds")?;
             match v.as_u64() {
                 Some(n) => Ok(n),
-                None => Err(env.fail(failure::QUERY, format!("The JSONata expression '{}' specified for the field 'Seconds' returned an unexpected result type. Expected 'integer', but was '{}' for value: {v}", e.source, crate::choice::type_name(&v)))),
+                None => Err(env.fail(
+                    failure::QUERY,
+                    crate::choice::unexpected_type(&e.source, "Seconds", "integer", &v),
+                )),
             }
         }
         Dyn::Intrinsic(_) => Err(env.fail(failure::RUNTIME, "unexpected intrinsic")),
