@@ -4,8 +4,9 @@ use crate::clock::Millis;
 use crate::history::HistoryEvent;
 use serde_json::Value;
 
-/// An input to `Execution::apply`.
-#[derive(Debug, Clone, PartialEq)]
+/// An input to `Execution::apply`. Serializable: the runtime journals these, and replaying the journal
+/// rebuilds the execution.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Event {
     /// Starts the execution with its input.
     Start { input: Value },
@@ -62,7 +63,7 @@ pub struct Invocation {
 }
 
 /// How an execution ended.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Outcome {
     Succeeded {
         output: Value,

@@ -1,0 +1,89 @@
+//! Benchmark (preliminary, for the durable-runtime issue): durable state transitions per second with 1,000
+//! executions started concurrently on a redb file, side by side with the fsync ceiling measured in the same
+//! run (a raw `write` + `fdatasync` loop on the same disk). Medians of 5 runs.
+//!
+//! `cargo bench -p stepd-runtime --bench durable`
+
+use serde_json::json;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Instant;
+use stepd_runtime::{Config, Runtime};
+use stepd_store::RedbStore;
+
+const EXECUTIONS: usize = 1_000;
+const STATES: usize = 10;
+const RUNS: usize = 5;
+
+fn definition() -> String {
+    let mut states = serde_json::Map::new();
+    for i in 0..STATES {
+        let s = if i + 1 == STATES {
+            json!({"Type": "Succeed"})
+        } else {
+            json!({"Type": "Pass", "Next": format!("S{}", i + 1)})
+        };
+        states.insert(format!("S{i}"), s);
+    }
+    json!({"StartAt": "S0", "States": states}).to_string()
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn fsync_ceiling(dir: &std::path::Path) -> f64 {
+    let mut f = std::fs::File::create(dir.join("fsync.bin")).expect("file");
+    let start = Instant::now();
+    let mut n = 0u32;
+    while start.elapsed().as_secs_f64() < 1.0 {
+        f.write_all(&[0u8; 512]).expect("write");
+        f.sync_data().expect("fdatasync");
+        n += 1;
+    }
+    f64::from(n) / start.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio");
+    let (mut rates, mut ceilings) = (Vec::new(), Vec::new());
+    for run in 0..RUNS {
+        let dir = tempfile::tempdir().expect("dir");
+        ceilings.push(fsync_ceiling(dir.path()));
+        let rate = rt.block_on(async {
+            let store = Arc::new(RedbStore::open(dir.path().join("stepd.redb")).expect("store"));
+            let runtime = Runtime::start(store, Config::default()).expect("runtime");
+            let sm = runtime
+                .register("chain", &definition())
+                .await
+                .expect("register");
+            let start = Instant::now();
+            let mut handles = Vec::with_capacity(EXECUTIONS);
+            for i in 0..EXECUTIONS {
+                let (runtime, sm) = (runtime.clone(), sm.clone());
+                handles.push(tokio::spawn(async move {
+                    runtime
+                        .start_execution(&sm, &format!("e{run}-{i}"), json!({"i": i}))
+                        .await
+                }));
+            }
+            for h in handles {
+                h.await.expect("join").expect("start");
+            }
+            // Each start applies the whole Pass chain in the same commit: every transition is durable here.
+            (EXECUTIONS * STATES) as f64 / start.elapsed().as_secs_f64()
+        });
+        rates.push(rate);
+    }
+    println!("{EXECUTIONS} concurrent executions x {STATES} states, redb file, group commit");
+    println!("durable transitions/s   median {:>10.0}", median(rates));
+    println!(
+        "fsync ceiling (write+fdatasync)/s median {:>10.0}",
+        median(ceilings)
+    );
+}

@@ -1,0 +1,22 @@
+//! The runtime's errors, named as the Step Functions API names them where a caller can cause them.
+
+/// What a runtime call can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("State Machine Does Not Exist: '{0}'")]
+    StateMachineDoesNotExist(String),
+    #[error("Execution Does Not Exist: '{0}'")]
+    ExecutionDoesNotExist(String),
+    #[error("Execution Already Exists: '{0}'")]
+    ExecutionAlreadyExists(String),
+    #[error("Task Timed Out: '{0}'")]
+    TaskDoesNotExist(String),
+    #[error("{0}")]
+    InvalidDefinition(String),
+    #[error("storage failed: {0}")]
+    Store(#[from] stepd_store::Error),
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+    #[error("the runtime has stopped (after a storage failure it must be restarted to recover)")]
+    Closed,
+}

@@ -1,0 +1,74 @@
+//! What the runtime stores about state machines and executions, and the keys it stores them under.
+
+use serde::{Deserialize, Serialize};
+use stepd_core::{Event, Millis, Outcome};
+use stepd_store::Key;
+
+/// A registered state machine.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StateMachineRecord {
+    pub arn: String,
+    pub name: String,
+    pub definition: String,
+    pub created: Millis,
+}
+
+/// An execution: identity (enough to rebuild it by replay), status and outcome.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ExecutionRecord {
+    pub arn: String,
+    pub name: String,
+    pub state_machine_arn: String,
+    pub input: serde_json::Value,
+    pub start: Millis,
+    pub seed: u64,
+    pub stop: Option<Millis>,
+    pub outcome: Option<Outcome>,
+}
+
+impl ExecutionRecord {
+    /// `RUNNING`, `SUCCEEDED`, `FAILED`, `TIMED_OUT` or `ABORTED`, as DescribeExecution says.
+    pub fn status(&self) -> &'static str {
+        match &self.outcome {
+            None => "RUNNING",
+            Some(Outcome::Succeeded { .. }) => "SUCCEEDED",
+            Some(Outcome::Failed { .. }) => "FAILED",
+            Some(Outcome::TimedOut { .. }) => "TIMED_OUT",
+            Some(Outcome::Aborted { .. }) => "ABORTED",
+        }
+    }
+}
+
+/// One journal entry: an input event and the time it was applied at.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct JournalEntry {
+    pub at: Millis,
+    pub event: Event,
+}
+
+/// Where a task token points.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TokenTarget {
+    pub execution: String,
+    pub task: u64,
+}
+
+pub(crate) fn name_key(name: &str) -> Vec<u8> {
+    Key::new().str(name).into_bytes()
+}
+
+pub(crate) fn seq_key(name: &str, n: u64) -> Vec<u8> {
+    Key::new().str(name).u64(n).into_bytes()
+}
+
+pub(crate) fn timer_key(due: Millis, execution: &str, timer: u64) -> Vec<u8> {
+    Key::new().i64(due).str(execution).u64(timer).into_bytes()
+}
+
+pub(crate) fn to_bytes<T: Serialize>(v: &T) -> Vec<u8> {
+    serde_json::to_vec(v).unwrap_or_default()
+}
+
+pub(crate) fn from_bytes<T: for<'de> Deserialize<'de>>(b: &[u8]) -> Result<T, crate::Error> {
+    serde_json::from_slice(b).map_err(|e| crate::Error::Corrupt(e.to_string()))
+}

@@ -1,0 +1,198 @@
+//! `Runtime`: the handle callers use. Every call that changes something returns only after its writes are
+//! durable in the store.
+
+use crate::Error;
+use crate::records::{self, ExecutionRecord};
+use crate::writer::{Answer, Request, Writer};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+use stepd_core::Millis;
+use stepd_store::{Range, Store, Table};
+use tokio::sync::{mpsc, oneshot};
+
+/// Where ARNs say the runtime lives.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub region: String,
+    pub account: String,
+    /// Milliseconds since the epoch (tests may pass their own).
+    pub clock: fn() -> Millis,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            region: "us-east-1".into(),
+            account: "123456789012".into(),
+            clock: wall_clock,
+        }
+    }
+}
+
+fn wall_clock() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as Millis)
+}
+
+/// A running runtime (cheap to clone).
+#[derive(Clone)]
+pub struct Runtime {
+    requests: mpsc::UnboundedSender<Request>,
+    store: Arc<dyn Store>,
+}
+
+impl Runtime {
+    /// Recovers every running execution from `store` and starts the writer (call inside a tokio runtime).
+    pub fn start(store: Arc<dyn Store>, config: Config) -> Result<Runtime, Error> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut writer = Writer {
+            store: Arc::clone(&store),
+            clock: config.clock,
+            machines: HashMap::new(),
+            live: HashMap::new(),
+            tokens: HashMap::new(),
+            requests: tx.clone(),
+            account: config.account,
+            region: config.region,
+            seeds: (config.clock)() as u64,
+        };
+        let rearm = crate::recovery::recover(&mut writer)?;
+        let now = (config.clock)();
+        for (execution, timer, due) in rearm {
+            let tx = tx.clone();
+            let wait = u64::try_from(due - now).unwrap_or(0);
+            tokio::spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+                let _ = tx.send(Request::Timer { execution, timer });
+            });
+        }
+        tokio::spawn(writer.run(rx));
+        Ok(Runtime {
+            requests: tx,
+            store,
+        })
+    }
+
+    async fn ask<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<Result<T, Error>>) -> Request,
+    ) -> Result<T, Error> {
+        let (reply, answer) = oneshot::channel();
+        self.requests.send(make(reply)).map_err(|_| Error::Closed)?;
+        answer.await.map_err(|_| Error::Closed)?
+    }
+
+    /// Registers (or replaces) a state machine; returns its ARN.
+    pub async fn register(&self, name: &str, definition: &str) -> Result<String, Error> {
+        let (name, definition) = (name.to_string(), definition.to_string());
+        self.ask(|reply| Request::Register {
+            name,
+            definition,
+            reply,
+        })
+        .await
+    }
+
+    /// Starts an execution; returns its ARN once the start is durable.
+    pub async fn start_execution(
+        &self,
+        state_machine: &str,
+        name: &str,
+        input: Value,
+    ) -> Result<String, Error> {
+        let (state_machine, name) = (state_machine.to_string(), name.to_string());
+        self.ask(|reply| Request::Start {
+            state_machine,
+            name,
+            input,
+            reply,
+        })
+        .await
+    }
+
+    pub async fn send_task_success(&self, token: &str, output: Value) -> Result<(), Error> {
+        let token = token.to_string();
+        self.ask(|reply| Request::Callback {
+            token,
+            answer: Answer::Success(output),
+            reply,
+        })
+        .await
+    }
+
+    pub async fn send_task_failure(
+        &self,
+        token: &str,
+        error: &str,
+        cause: &str,
+    ) -> Result<(), Error> {
+        let (token, error, cause) = (token.to_string(), error.to_string(), cause.to_string());
+        self.ask(|reply| Request::Callback {
+            token,
+            answer: Answer::Failure { error, cause },
+            reply,
+        })
+        .await
+    }
+
+    pub async fn send_task_heartbeat(&self, token: &str) -> Result<(), Error> {
+        let token = token.to_string();
+        self.ask(|reply| Request::Callback {
+            token,
+            answer: Answer::Heartbeat,
+            reply,
+        })
+        .await
+    }
+
+    pub async fn stop_execution(
+        &self,
+        execution: &str,
+        error: Option<String>,
+        cause: Option<String>,
+    ) -> Result<(), Error> {
+        let execution = execution.to_string();
+        self.ask(|reply| Request::Stop {
+            execution,
+            error,
+            cause,
+            reply,
+        })
+        .await
+    }
+
+    /// The stored record of an execution (status and outcome as of the last commit).
+    pub fn describe_execution(&self, execution: &str) -> Result<ExecutionRecord, Error> {
+        match self
+            .store
+            .get(Table::Executions, &records::name_key(execution))?
+        {
+            Some(b) => records::from_bytes(&b),
+            None => Err(Error::ExecutionDoesNotExist(execution.to_string())),
+        }
+    }
+
+    /// The execution's history, as GetExecutionHistory shows the events.
+    pub fn history(&self, execution: &str) -> Result<Vec<Value>, Error> {
+        let rows = self.store.scan(
+            Table::History,
+            &Range::prefix(&records::name_key(execution)),
+            usize::MAX,
+            false,
+        )?;
+        rows.iter().map(|(_, v)| records::from_bytes(v)).collect()
+    }
+
+    /// Task tokens currently waiting for a callback (for operators and tests).
+    pub fn pending_tokens(&self) -> Result<Vec<String>, Error> {
+        let rows = self
+            .store
+            .scan(Table::Tokens, &Range::all(), usize::MAX, false)?;
+        Ok(rows
+            .iter()
+            .filter_map(|(k, _)| stepd_store::KeyReader::new(k).str())
+            .collect())
+    }
+}

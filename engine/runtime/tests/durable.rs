@@ -1,0 +1,215 @@
+//! The runtime on a real redb file: callbacks, timers, bad tokens, and recovery after the "process" (a
+//! tokio runtime with every task in it) is torn down without warning.
+
+#![allow(clippy::unwrap_used)] // helpers outside #[test] functions
+
+use serde_json::{Value, json};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use stepd_runtime::{Config, Error, Runtime};
+use stepd_store::RedbStore;
+
+const CALLBACK_THEN_WAIT: &str = r#"{"StartAt": "Queue", "States": {
+  "Queue": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "Parameters": {"token.$": "$$.Task.Token", "job.$": "$.job"}, "ResultPath": "$.placement", "Next": "Nap"},
+  "Nap": {"Type": "Wait", "Seconds": 1, "Next": "Done"},
+  "Done": {"Type": "Succeed"}}}"#;
+
+/// One "process": a fresh tokio runtime; dropping it kills every task mid-flight, like kill -9 does.
+fn process() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn open(path: &Path) -> Runtime {
+    Runtime::start(Arc::new(RedbStore::open(path).unwrap()), Config::default()).unwrap()
+}
+
+/// Waits (bounded) until the execution has left RUNNING.
+async fn finished(rt: &Runtime, arn: &str) -> String {
+    for _ in 0..400 {
+        let status = rt.describe_execution(arn).unwrap().status();
+        if status != "RUNNING" {
+            return status.to_string();
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("{arn} did not finish");
+}
+
+fn ids_are_contiguous(history: &[Value]) {
+    for (i, e) in history.iter().enumerate() {
+        assert_eq!(
+            e["id"],
+            json!(i + 1),
+            "history has a gap or a duplicate at {i}: {e}"
+        );
+    }
+}
+
+#[test]
+fn callback_then_timer_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stepd.redb");
+    process().block_on(async {
+        let rt = open(&path);
+        let sm = rt.register("poller", CALLBACK_THEN_WAIT).await.unwrap();
+        let arn = rt.start_execution(&sm, "job-1", json!({"job": "etl"})).await.unwrap();
+        let tokens = rt.pending_tokens().unwrap();
+        assert_eq!(tokens.len(), 1, "the token is durable when StartExecution returns");
+        rt.send_task_success(&tokens[0], json!({"cluster": "slurm-a"})).await.unwrap();
+        assert_eq!(finished(&rt, &arn).await, "SUCCEEDED");
+        let record = rt.describe_execution(&arn).unwrap();
+        assert!(matches!(record.outcome, Some(stepd_core::Outcome::Succeeded { ref output }) if output["placement"]["cluster"] == "slurm-a"));
+        ids_are_contiguous(&rt.history(&arn).unwrap());
+        assert!(rt.pending_tokens().unwrap().is_empty());
+    });
+}
+
+#[test]
+fn bad_tokens_and_names_get_aws_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    process().block_on(async {
+        let rt = open(&dir.path().join("stepd.redb"));
+        assert!(matches!(
+            rt.send_task_success("no-such-token", json!(1)).await,
+            Err(Error::TaskDoesNotExist(_))
+        ));
+        let sm = rt.register("poller", CALLBACK_THEN_WAIT).await.unwrap();
+        assert!(matches!(
+            rt.start_execution("arn:nope", "x", json!({})).await,
+            Err(Error::StateMachineDoesNotExist(_))
+        ));
+        rt.start_execution(&sm, "dup", json!({"job": "d"}))
+            .await
+            .unwrap();
+        assert!(matches!(
+            rt.start_execution(&sm, "dup", json!({"job": "d"})).await,
+            Err(Error::ExecutionAlreadyExists(_))
+        ));
+        let token = rt.pending_tokens().unwrap().remove(0);
+        rt.send_task_success(&token, json!({})).await.unwrap();
+        assert!(
+            matches!(
+                rt.send_task_success(&token, json!({})).await,
+                Err(Error::TaskDoesNotExist(_))
+            ),
+            "a token works once"
+        );
+        assert!(matches!(
+            rt.register("bad", "{\"StartAt\": 1}").await,
+            Err(Error::InvalidDefinition(_))
+        ));
+    });
+}
+
+#[test]
+fn executions_survive_a_crash_at_every_stage() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stepd.redb");
+    // Process 1: start two executions; one gets its callback and is mid-Wait when the process dies.
+    let (sm, waiting, napping) = process().block_on(async {
+        let rt = open(&path);
+        let sm = rt.register("poller", CALLBACK_THEN_WAIT).await.unwrap();
+        let waiting = rt
+            .start_execution(&sm, "waiting", json!({"job": "a"}))
+            .await
+            .unwrap();
+        let napping = rt
+            .start_execution(&sm, "napping", json!({"job": "b"}))
+            .await
+            .unwrap();
+        let tokens = rt.pending_tokens().unwrap();
+        assert_eq!(tokens.len(), 2);
+        // Answer the second execution's callback (the token order is the key order; find it by trying).
+        let mut answered = false;
+        for t in &tokens {
+            rt.send_task_success(t, json!({"cluster": "b"}))
+                .await
+                .unwrap();
+            let h = rt.history(&napping).unwrap();
+            if h.iter().any(|e| e["type"] == "WaitStateEntered") {
+                answered = true;
+                break;
+            }
+            // It was the other execution's token: fine, that one moves on too.
+        }
+        assert!(answered);
+        (sm, waiting, napping)
+    }); // the process dies here: no shutdown, timers and tasks vanish.
+
+    // Process 2: recovery rebuilds both, re-arms the timer, keeps the token.
+    process().block_on(async {
+        let rt = open(&path);
+        assert_eq!(
+            finished(&rt, &napping).await,
+            "SUCCEEDED",
+            "the Wait's timer was re-armed"
+        );
+        for t in rt.pending_tokens().unwrap() {
+            rt.send_task_success(&t, json!({"cluster": "a"}))
+                .await
+                .unwrap();
+        }
+        assert_eq!(finished(&rt, &waiting).await, "SUCCEEDED");
+        for arn in [&waiting, &napping] {
+            let h = rt.history(arn).unwrap();
+            ids_are_contiguous(&h);
+            assert_eq!(h.last().unwrap()["type"], "ExecutionSucceeded");
+        }
+        // New work still runs after recovery.
+        let again = rt
+            .start_execution(&sm, "after", json!({"job": "c"}))
+            .await
+            .unwrap();
+        let t = rt.pending_tokens().unwrap().remove(0);
+        rt.send_task_success(&t, json!({})).await.unwrap();
+        assert_eq!(finished(&rt, &again).await, "SUCCEEDED");
+    });
+}
+
+#[test]
+fn stop_aborts_and_releases_the_token() {
+    let dir = tempfile::tempdir().unwrap();
+    process().block_on(async {
+        let rt = open(&dir.path().join("stepd.redb"));
+        let sm = rt.register("poller", CALLBACK_THEN_WAIT).await.unwrap();
+        let arn = rt
+            .start_execution(&sm, "to-stop", json!({"job": "s"}))
+            .await
+            .unwrap();
+        let token = rt.pending_tokens().unwrap().remove(0);
+        rt.stop_execution(
+            &arn,
+            Some("Operator".into()),
+            Some("no longer needed".into()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            rt.describe_execution(&arn).unwrap().status(),
+            "ABORTED",
+            "durable when StopExecution returns"
+        );
+        assert!(rt.pending_tokens().unwrap().is_empty());
+        assert!(matches!(
+            rt.send_task_success(&token, json!({})).await,
+            Err(Error::TaskDoesNotExist(_))
+        ));
+        rt.stop_execution(&arn, None, None).await.unwrap();
+        assert_eq!(
+            rt.describe_execution(&arn).unwrap().status(),
+            "ABORTED",
+            "stopping again changes nothing"
+        );
+        assert!(matches!(
+            rt.stop_execution("arn:no-such", None, None).await,
+            Err(Error::ExecutionDoesNotExist(_))
+        ));
+        ids_are_contiguous(&rt.history(&arn).unwrap());
+    });
+}
