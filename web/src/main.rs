@@ -2,6 +2,7 @@
 
 mod mocks;
 mod run;
+mod serve;
 mod validate;
 
 /// mimalloc: the engine allocates many small objects; glibc's malloc doubled the validator's time.
@@ -25,6 +26,8 @@ enum Command {
     Validate(validate::Args),
     /// Run one execution in memory and print its outcome as one JSON line (Tasks answer from --mock).
     Run(run::Args),
+    /// Serve the Step Functions API (AWS JSON 1.0 at POST /) on a durable store.
+    Serve(serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -32,5 +35,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Serve(args) => serve::run(&args),
     }
 }

@@ -269,11 +269,18 @@ impl Writer {
             "arn:aws:states:{}:{}:execution:{}:{name}",
             self.region, self.account, sm.name
         );
-        if self.live.contains_key(&arn)
-            || self
-                .store
-                .get(Table::Executions, &records::name_key(&arn))?
-                .is_some()
+        // StartExecution is idempotent for a running execution with the same name and input.
+        if let Some(live) = self.live.get(&arn) {
+            return if live.record.input == input {
+                Ok(arn)
+            } else {
+                Err(Error::ExecutionAlreadyExists(arn))
+            };
+        }
+        if self
+            .store
+            .get(Table::Executions, &records::name_key(&arn))?
+            .is_some()
         {
             return Err(Error::ExecutionAlreadyExists(arn));
         }

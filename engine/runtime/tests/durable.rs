@@ -87,8 +87,15 @@ fn bad_tokens_and_names_get_aws_errors() {
         rt.start_execution(&sm, "dup", json!({"job": "d"}))
             .await
             .unwrap();
+        assert!(
+            rt.start_execution(&sm, "dup", json!({"job": "d"}))
+                .await
+                .is_ok(),
+            "same name and input while running: idempotent"
+        );
         assert!(matches!(
-            rt.start_execution(&sm, "dup", json!({"job": "d"})).await,
+            rt.start_execution(&sm, "dup", json!({"job": "other"}))
+                .await,
             Err(Error::ExecutionAlreadyExists(_))
         ));
         let token = rt.pending_tokens().unwrap().remove(0);

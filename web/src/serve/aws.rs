@@ -1,0 +1,303 @@
+//! The AWS JSON 1.0 protocol: one `POST /` whose `X-Amz-Target` names the operation; shapes and error names
+//! from the botocore model. Errors are HTTP 400 `{"__type": ..., "message": ...}`.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde_json::{Value, json};
+use stepd_runtime::{Error, ExecutionRecord, Runtime};
+
+/// Largest request accepted (a definition may be 1 MiB, and JSON escaping grows it).
+const MAX_BODY: usize = 4 * 1024 * 1024;
+
+pub(crate) fn router(rt: Runtime) -> Router {
+    Router::new()
+        .route("/", post(dispatch))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(rt)
+}
+
+/// An API error: AWS's name and message.
+struct ApiError(&'static str, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = if self.0 == "InternalFailure" {
+            StatusCode::INTERNAL_SERVER_ERROR
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        let body = json!({"__type": self.0, "message": self.1}).to_string();
+        (
+            status,
+            [("content-type", "application/x-amz-json-1.0")],
+            body,
+        )
+            .into_response()
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> ApiError {
+        let name = match &e {
+            Error::StateMachineDoesNotExist(_) => "StateMachineDoesNotExist",
+            Error::ExecutionDoesNotExist(_) => "ExecutionDoesNotExist",
+            Error::ExecutionAlreadyExists(_) => "ExecutionAlreadyExists",
+            Error::TaskDoesNotExist(_) => "TaskDoesNotExist",
+            Error::InvalidDefinition(_) => "InvalidDefinition",
+            Error::Store(_) | Error::Corrupt(_) | Error::Closed => "InternalFailure",
+        };
+        ApiError(name, e.to_string())
+    }
+}
+
+fn ok(v: Value) -> Response {
+    (
+        StatusCode::OK,
+        [("content-type", "application/x-amz-json-1.0")],
+        v.to_string(),
+    )
+        .into_response()
+}
+
+fn seconds(ms: i64) -> Value {
+    json!(ms as f64 / 1000.0)
+}
+
+async fn dispatch(State(rt): State<Runtime>, headers: HeaderMap, body: Bytes) -> Response {
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let Some(op) = target.strip_prefix("AWSStepFunctions.") else {
+        return ApiError(
+            "UnknownOperationException",
+            format!("Unknown operation '{target}'"),
+        )
+        .into_response();
+    };
+    let input: Value = match serde_json::from_slice(&body) {
+        Ok(Value::Object(m)) => Value::Object(m),
+        Ok(_) | Err(_) => {
+            return ApiError(
+                "SerializationException",
+                "The request body must be a JSON object".into(),
+            )
+            .into_response();
+        }
+    };
+    match handle(&rt, op, &input).await {
+        Ok(v) => ok(v),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn field<'a>(input: &'a Value, name: &str) -> Result<&'a str, ApiError> {
+    match input.get(name) {
+        Some(Value::String(s)) => Ok(s),
+        Some(_) => Err(ApiError(
+            "ValidationException",
+            format!("'{name}' must be a string"),
+        )),
+        None => Err(ApiError(
+            "ValidationException",
+            format!(
+                "1 validation error detected: Value null at '{name}' failed to satisfy constraint: Member must not be null"
+            ),
+        )),
+    }
+}
+
+fn optional<'a>(input: &'a Value, name: &str) -> Result<Option<&'a str>, ApiError> {
+    match input.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(ApiError(
+            "ValidationException",
+            format!("'{name}' must be a string"),
+        )),
+    }
+}
+
+/// JSON text fields (`input`, `output`) carry JSON inside a string, at most 262,144 characters.
+fn json_text(input: &Value, name: &str, invalid: &'static str) -> Result<Value, ApiError> {
+    let text = optional(input, name)?.unwrap_or("{}");
+    if text.chars().count() > 262_144 {
+        return Err(ApiError(
+            "ValidationException",
+            format!("'{name}' is longer than 262144 characters"),
+        ));
+    }
+    serde_json::from_str(text).map_err(|e| ApiError(invalid, format!("Invalid {name}: {e}")))
+}
+
+async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError> {
+    match op {
+        "CreateStateMachine" => {
+            let arn = rt
+                .register(field(input, "name")?, field(input, "definition")?)
+                .await?;
+            Ok(json!({"stateMachineArn": arn, "creationDate": seconds(now())}))
+        }
+        "ValidateStateMachineDefinition" => {
+            let report = stepd_asl::validate(
+                field(input, "definition")?,
+                stepd_asl::Options {
+                    express: optional(input, "type")? == Some("EXPRESS"),
+                },
+            );
+            Ok(
+                json!({"result": if report.is_valid() { "OK" } else { "FAIL" }, "diagnostics": report.diagnostics, "truncated": false}),
+            )
+        }
+        "StartExecution" => {
+            let sm = field(input, "stateMachineArn")?;
+            let name = optional(input, "name")?.map_or_else(generated_name, str::to_string);
+            let exec_input = json_text(input, "input", "InvalidExecutionInput")?;
+            let arn = rt.start_execution(sm, &name, exec_input).await?;
+            let record = rt.describe_execution(&arn)?;
+            Ok(json!({"executionArn": arn, "startDate": seconds(record.start)}))
+        }
+        "DescribeExecution" => Ok(describe(
+            &rt.describe_execution(field(input, "executionArn")?)?,
+        )),
+        "GetExecutionHistory" => {
+            let arn = field(input, "executionArn")?;
+            rt.describe_execution(arn)?;
+            let mut events = rt.history(arn)?;
+            if input.get("reverseOrder") == Some(&Value::Bool(true)) {
+                events.reverse();
+            }
+            let max = input
+                .get("maxResults")
+                .and_then(Value::as_u64)
+                .filter(|n| *n > 0)
+                .unwrap_or(100)
+                .min(1000) as usize;
+            let start = match optional(input, "nextToken")? {
+                Some(t) => t
+                    .parse::<usize>()
+                    .map_err(|_| ApiError("InvalidToken", "Invalid pagination token".into()))?,
+                None => 0,
+            };
+            let page: Vec<Value> = events.iter().skip(start).take(max).cloned().collect();
+            let mut out = json!({"events": page});
+            if start + max < events.len() {
+                out["nextToken"] = json!((start + max).to_string());
+            }
+            Ok(out)
+        }
+        "SendTaskSuccess" => {
+            let token = field(input, "taskToken")?;
+            let output = json_text(input, "output", "InvalidOutput")?;
+            rt.send_task_success(token, output).await?;
+            Ok(json!({}))
+        }
+        "SendTaskFailure" => {
+            let token = field(input, "taskToken")?;
+            rt.send_task_failure(
+                token,
+                optional(input, "error")?.unwrap_or(""),
+                optional(input, "cause")?.unwrap_or(""),
+            )
+            .await?;
+            Ok(json!({}))
+        }
+        "SendTaskHeartbeat" => {
+            rt.send_task_heartbeat(field(input, "taskToken")?).await?;
+            Ok(json!({}))
+        }
+        "StopExecution" => {
+            let arn = field(input, "executionArn")?;
+            let (error, cause) = (
+                optional(input, "error")?.map(String::from),
+                optional(input, "cause")?.map(String::from),
+            );
+            rt.stop_execution(arn, error, cause).await?;
+            let stop = rt.describe_execution(arn)?.stop.unwrap_or_else(now);
+            Ok(json!({"stopDate": seconds(stop)}))
+        }
+        other => Err(ApiError(
+            "UnknownOperationException",
+            format!("Unknown operation '{other}'"),
+        )),
+    }
+}
+
+/// A name for an execution started without one: UUID-shaped and unique within this process (time, pid and
+/// a counter, mixed).
+fn generated_name() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let mix = |mut z: u64| {
+        z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    let (a, b) = (
+        mix(now() as u64 ^ u64::from(std::process::id()) << 40),
+        mix(n),
+    );
+    let (hi, lo) = ((a & !0xF000) | 0x4000, (b & !(0b11 << 62)) | (0b10 << 62));
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        hi >> 32,
+        (hi >> 16) & 0xFFFF,
+        hi & 0xFFFF,
+        lo >> 48,
+        lo & 0xFFFF_FFFF_FFFF
+    )
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+fn describe(r: &ExecutionRecord) -> Value {
+    let mut out = json!({
+        "executionArn": r.arn,
+        "stateMachineArn": r.state_machine_arn,
+        "name": r.name,
+        "status": r.status(),
+        "startDate": seconds(r.start),
+        "input": r.input.to_string(),
+        "inputDetails": {"included": true},
+    });
+    if let Some(stop) = r.stop {
+        out["stopDate"] = seconds(stop);
+    }
+    match &r.outcome {
+        Some(stepd_core::Outcome::Succeeded { output }) => {
+            out["output"] = json!(output.to_string());
+            out["outputDetails"] = json!({"included": true});
+        }
+        Some(
+            stepd_core::Outcome::Failed { error, cause }
+            | stepd_core::Outcome::TimedOut { error, cause },
+        ) => {
+            if !error.is_empty() {
+                out["error"] = json!(error);
+            }
+            if !cause.is_empty() {
+                out["cause"] = json!(cause);
+            }
+        }
+        Some(stepd_core::Outcome::Aborted { error, cause }) => {
+            if let Some(e) = error {
+                out["error"] = json!(e);
+            }
+            if let Some(c) = cause {
+                out["cause"] = json!(c);
+            }
+        }
+        None => {}
+    }
+    out
+}

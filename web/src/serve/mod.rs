@@ -1,0 +1,64 @@
+//! `stepd serve [--listen ADDR] [--data DIR]`: the durable runtime behind the Step Functions JSON API
+//! (`POST /`, `X-Amz-Target: AWSStepFunctions.<Op>`). Prints `listening on http://ADDR` once it serves.
+
+mod aws;
+
+use anyhow::{Context, Result, bail};
+use clap::Args as ClapArgs;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use stepd_runtime::{Config, Runtime};
+use stepd_store::RedbStore;
+
+#[derive(ClapArgs)]
+pub(crate) struct Args {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Directory for the database file (created if missing).
+    #[arg(long, default_value = "stepd-data")]
+    data: PathBuf,
+}
+
+pub(crate) fn run(args: &Args) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("stepd serve: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(serve(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("stepd serve: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn serve(args: &Args) -> Result<()> {
+    if !args.listen.ip().is_loopback() {
+        // Beyond loopback every request must carry a verified SigV4 signature; until that exists, refuse.
+        bail!(
+            "listening beyond loopback needs access keys and SigV4 verification, which this build does not have yet"
+        );
+    }
+    std::fs::create_dir_all(&args.data)
+        .with_context(|| format!("creating {}", args.data.display()))?;
+    let store = RedbStore::open(args.data.join("stepd.redb")).context("opening the database")?;
+    let rt = Runtime::start(Arc::new(store), Config::default()).context("recovering executions")?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .context("binding the listener")?;
+    let addr = listener.local_addr()?;
+    println!("listening on http://{addr}");
+    axum::serve(listener, aws::router(rt))
+        .await
+        .context("serving")
+}
