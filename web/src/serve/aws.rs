@@ -122,6 +122,18 @@ fn optional<'a>(input: &'a Value, name: &str) -> Result<Option<&'a str>, ApiErro
     }
 }
 
+/// `taskToken`: 1 to 1,024 characters (botocore's constraint), else `InvalidToken`.
+fn token(input: &Value) -> Result<&str, ApiError> {
+    let t = field(input, "taskToken")?;
+    if t.is_empty() || t.chars().count() > 1024 {
+        return Err(ApiError(
+            "InvalidToken",
+            "Invalid Token: must be 1 to 1024 characters".into(),
+        ));
+    }
+    Ok(t)
+}
+
 /// JSON text fields (`input`, `output`) carry JSON inside a string, at most 262,144 characters.
 fn json_text(input: &Value, name: &str, invalid: &'static str) -> Result<Value, ApiError> {
     let text = optional(input, name)?.unwrap_or("{}");
@@ -191,13 +203,13 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
             Ok(out)
         }
         "SendTaskSuccess" => {
-            let token = field(input, "taskToken")?;
+            let token = token(input)?;
             let output = json_text(input, "output", "InvalidOutput")?;
             rt.send_task_success(token, output).await?;
             Ok(json!({}))
         }
         "SendTaskFailure" => {
-            let token = field(input, "taskToken")?;
+            let token = token(input)?;
             rt.send_task_failure(
                 token,
                 optional(input, "error")?.unwrap_or(""),
@@ -207,7 +219,7 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
             Ok(json!({}))
         }
         "SendTaskHeartbeat" => {
-            rt.send_task_heartbeat(field(input, "taskToken")?).await?;
+            rt.send_task_heartbeat(token(input)?).await?;
             Ok(json!({}))
         }
         "StopExecution" => {

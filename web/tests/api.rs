@@ -1,0 +1,223 @@
+//! The API server through real HTTP: AWS error names for bad requests and bad callbacks, and the execution
+//! unharmed by them.
+
+#![allow(clippy::unwrap_used)] // helpers outside #[test] functions
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+struct Server(Child, String);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn server(data: &std::path::Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stepd"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(data)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_string();
+    Server(child, url)
+}
+
+fn raw(url: &str, target: &str, body: &str) -> (u16, Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut resp = agent
+        .post(url)
+        .header("X-Amz-Target", target)
+        .header("Content-Type", "application/x-amz-json-1.0")
+        .send(body.to_string())
+        .unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.body_mut().read_to_string().unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+fn call(url: &str, op: &str, body: Value) -> (u16, Value) {
+    raw(url, &format!("AWSStepFunctions.{op}"), &body.to_string())
+}
+
+fn error_name(r: &(u16, Value)) -> (u16, &str) {
+    (r.0, r.1["__type"].as_str().unwrap_or("?"))
+}
+
+const CALLBACK: &str = r#"{"StartAt": "Ask", "States": {"Ask": {"Type": "Task",
+  "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "Parameters": {"token.$": "$$.Task.Token"}, "End": true}}}"#;
+
+#[test]
+fn malformed_requests_get_aws_errors_not_500s() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = server(dir.path());
+    let url = &s.1;
+    assert_eq!(
+        error_name(&raw(url, "AWSStepFunctions.NoSuchThing", "{}")),
+        (400, "UnknownOperationException")
+    );
+    assert_eq!(
+        error_name(&raw(url, "Nope", "{}")),
+        (400, "UnknownOperationException")
+    );
+    assert_eq!(
+        error_name(&raw(url, "AWSStepFunctions.StartExecution", "{not json")),
+        (400, "SerializationException")
+    );
+    assert_eq!(
+        error_name(&raw(url, "AWSStepFunctions.StartExecution", "[1]")),
+        (400, "SerializationException")
+    );
+    assert_eq!(
+        error_name(&call(url, "StartExecution", json!({}))),
+        (400, "ValidationException")
+    );
+    assert_eq!(
+        error_name(&call(url, "StartExecution", json!({"stateMachineArn": 7}))),
+        (400, "ValidationException")
+    );
+    assert_eq!(
+        error_name(&call(
+            url,
+            "StartExecution",
+            json!({"stateMachineArn": "arn:nope"})
+        )),
+        (400, "StateMachineDoesNotExist")
+    );
+    assert_eq!(
+        error_name(&call(
+            url,
+            "DescribeExecution",
+            json!({"executionArn": "arn:nope"})
+        )),
+        (400, "ExecutionDoesNotExist")
+    );
+    let bad = call(
+        url,
+        "CreateStateMachine",
+        json!({"name": "bad", "definition": "{\"StartAt\": \"X\", \"States\": {}}", "roleArn": "r"}),
+    );
+    assert_eq!(error_name(&bad), (400, "InvalidDefinition"));
+    assert!(
+        bad.1["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Invalid State Machine Definition: '")
+    );
+    let huge = "x".repeat(5 * 1024 * 1024);
+    assert!(
+        raw(url, "AWSStepFunctions.StartExecution", &huge).0 >= 400,
+        "oversized bodies are refused"
+    );
+}
+
+#[test]
+fn bad_callbacks_leave_the_execution_unharmed() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = server(dir.path());
+    let url = &s.1;
+    let (_, sm) = call(
+        url,
+        "CreateStateMachine",
+        json!({"name": "ask", "definition": CALLBACK, "roleArn": "r"}),
+    );
+    let sm = sm["stateMachineArn"].as_str().unwrap().to_string();
+    let (status, started) = call(
+        url,
+        "StartExecution",
+        json!({"stateMachineArn": sm, "name": "one", "input": "{}"}),
+    );
+    assert_eq!(status, 200);
+    let arn = started["executionArn"].as_str().unwrap().to_string();
+    let (_, h) = call(url, "GetExecutionHistory", json!({"executionArn": arn}));
+    let scheduled = h["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "TaskScheduled")
+        .unwrap()
+        .clone();
+    let params: Value = serde_json::from_str(
+        scheduled["taskScheduledEventDetails"]["parameters"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let token = params["token"].as_str().unwrap().to_string();
+
+    assert_eq!(
+        error_name(&call(
+            url,
+            "SendTaskSuccess",
+            json!({"taskToken": "unknown", "output": "{}"})
+        )),
+        (400, "TaskDoesNotExist")
+    );
+    assert_eq!(
+        error_name(&call(
+            url,
+            "SendTaskSuccess",
+            json!({"taskToken": "", "output": "{}"})
+        )),
+        (400, "InvalidToken")
+    );
+    assert_eq!(
+        error_name(&call(
+            url,
+            "SendTaskSuccess",
+            json!({"taskToken": token, "output": "{oops"})
+        )),
+        (400, "InvalidOutput")
+    );
+    let big = json!({"x": "y".repeat(300 * 1024)}).to_string();
+    assert_eq!(
+        error_name(&call(
+            url,
+            "SendTaskSuccess",
+            json!({"taskToken": token, "output": big})
+        )),
+        (400, "ValidationException")
+    );
+    let (_, d) = call(url, "DescribeExecution", json!({"executionArn": arn}));
+    assert_eq!(d["status"], "RUNNING", "bad callbacks changed nothing");
+
+    assert_eq!(
+        call(
+            url,
+            "SendTaskSuccess",
+            json!({"taskToken": token, "output": "{\"ok\": 1}"})
+        )
+        .0,
+        200
+    );
+    assert_eq!(
+        error_name(&call(
+            url,
+            "SendTaskSuccess",
+            json!({"taskToken": token, "output": "{}"})
+        )),
+        (400, "TaskDoesNotExist"),
+        "a token works once"
+    );
+    let (_, d) = call(url, "DescribeExecution", json!({"executionArn": arn}));
+    assert_eq!(d["status"], "SUCCEEDED");
+    assert_eq!(d["output"], "{\"ok\":1}");
+}
