@@ -221,3 +221,62 @@ fn bad_callbacks_leave_the_execution_unharmed() {
     assert_eq!(d["status"], "SUCCEEDED");
     assert_eq!(d["output"], "{\"ok\":1}");
 }
+
+#[test]
+fn activity_workers_take_tasks_with_get_activity_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = server(dir.path());
+    let url = &s.1;
+    let (status, a) = call(url, "CreateActivity", json!({"name": "crunch"}));
+    assert_eq!(status, 200, "{a}");
+    let activity = a["activityArn"].as_str().unwrap().to_string();
+    assert_eq!(
+        call(url, "DescribeActivity", json!({"activityArn": activity})).1["name"],
+        "crunch"
+    );
+    assert_eq!(
+        error_name(&call(
+            url,
+            "DescribeActivity",
+            json!({"activityArn": "arn:nope"})
+        )),
+        (400, "ActivityDoesNotExist")
+    );
+    let def = json!({"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": activity, "Parameters": {"n.$": "$.n"}, "End": true}}});
+    let (_, sm) = call(
+        url,
+        "CreateStateMachine",
+        json!({"name": "uses-activity", "definition": def.to_string(), "roleArn": "r"}),
+    );
+    let sm = sm["stateMachineArn"].as_str().unwrap().to_string();
+    let (_, e) = call(
+        url,
+        "StartExecution",
+        json!({"stateMachineArn": sm, "input": "{\"n\": 21}"}),
+    );
+    let arn = e["executionArn"].as_str().unwrap().to_string();
+    // The worker's long poll returns the task at once, with the state's input.
+    let (status, task) = call(
+        url,
+        "GetActivityTask",
+        json!({"activityArn": activity, "workerName": "w1"}),
+    );
+    assert_eq!(status, 200, "{task}");
+    let input: Value = serde_json::from_str(task["input"].as_str().unwrap()).unwrap();
+    assert_eq!(input, json!({"n": 21}));
+    let token = task["taskToken"].as_str().unwrap();
+    assert_eq!(
+        call(
+            url,
+            "SendTaskSuccess",
+            json!({"taskToken": token, "output": "{\"doubled\": 42}"})
+        )
+        .0,
+        200
+    );
+    let (_, d) = call(url, "DescribeExecution", json!({"executionArn": arn}));
+    assert_eq!(
+        (d["status"].as_str(), d["output"].as_str()),
+        (Some("SUCCEEDED"), Some("{\"doubled\":42}"))
+    );
+}

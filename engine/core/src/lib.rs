@@ -32,3 +32,4 @@ pub use execution::{Error, Execution, MAX_HISTORY_EVENTS};
 pub use exprs::Exprs;
 pub use failure::Failure;
 pub use history::{Details, HistoryEvent, Kind as HistoryKind};
+pub use task::is_activity;

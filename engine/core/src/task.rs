@@ -24,7 +24,8 @@ pub(crate) fn task(exec: &mut Execution, f: FrameId, state: &State, raw: &Value)
     let StateKind::Task(t) = &state.kind else {
         return Step::Raise(Failure::new(failure::RUNTIME, "not a Task state"));
     };
-    let callback = t.resource.ends_with(".waitForTaskToken");
+    // Callback tasks and activity tasks are answered by token.
+    let callback = t.resource.ends_with(".waitForTaskToken") || is_activity(&t.resource);
     let task_key = exec.key();
     let token = callback.then(|| {
         format!(
@@ -233,4 +234,10 @@ pub(crate) fn task_timed_out(exec: &mut Execution, f: FrameId, error: &str) {
         f,
         Err((Failure::new(error, cause), Kind::TaskTimedOut)),
     );
+}
+
+/// `arn:aws:states:<region>:<account>:activity:<name>`: a task workers take with GetActivityTask.
+pub fn is_activity(resource: &str) -> bool {
+    let parts: Vec<&str> = resource.split(':').collect();
+    parts.len() == 7 && parts[0] == "arn" && parts[2] == "states" && parts[5] == "activity"
 }

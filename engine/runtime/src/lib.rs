@@ -3,8 +3,9 @@
 //! in one store batch before it answers anyone. On start it rebuilds every running execution by replaying
 //! its journal.
 //!
-//! Built so far: group commit, durable timers, task tokens and callbacks, StopExecution, recovery. Not yet:
-//! task adapters (a Task without a token fails with States.TaskFailed), activities, retention, the HTTP API.
+//! Built so far: group commit, durable timers, task tokens and callbacks, activities (tasks workers take with
+//! GetActivityTask), StopExecution, recovery. Not yet: task adapters (a Task that is neither a callback nor
+//! an activity fails with States.TaskFailed), retention.
 
 mod error;
 mod records;
@@ -13,5 +14,5 @@ mod runtime;
 mod writer;
 
 pub use error::Error;
-pub use records::{ExecutionRecord, JournalEntry, StateMachineRecord, TokenTarget};
+pub use records::{ActivityRecord, ExecutionRecord, JournalEntry, StateMachineRecord, TokenTarget};
 pub use runtime::{Config, Runtime};

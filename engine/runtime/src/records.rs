@@ -46,11 +46,23 @@ pub struct JournalEntry {
     pub event: Event,
 }
 
-/// Where a task token points.
+/// Where a task token points. Activity tasks also carry their activity and input until a worker takes them.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct TokenTarget {
     pub execution: String,
     pub task: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<serde_json::Value>,
+}
+
+/// A registered activity.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ActivityRecord {
+    pub arn: String,
+    pub name: String,
+    pub created: Millis,
 }
 
 pub(crate) fn name_key(name: &str) -> Vec<u8> {

@@ -28,6 +28,13 @@ pub(crate) fn recover(w: &mut Writer) -> Result<Rearm, Error> {
             (sm, Arc::new(def), Arc::new(Exprs::default())),
         );
     }
+    for (_, v) in w
+        .store
+        .scan(Table::Activities, &Range::all(), usize::MAX, false)?
+    {
+        let a: records::ActivityRecord = records::from_bytes(&v)?;
+        w.activities.entry(a.arn).or_default();
+    }
     for (k, _) in w
         .store
         .scan(Table::Running, &Range::all(), usize::MAX, false)?
@@ -79,6 +86,10 @@ pub(crate) fn recover(w: &mut Writer) -> Result<Rearm, Error> {
         let target: TokenTarget = records::from_bytes(&v)?;
         if let Some(live) = w.live.get_mut(&target.execution) {
             live.tokens.insert(target.task, token.clone());
+            if let (Some(activity), Some(input)) = (&target.activity, &target.input) {
+                let queue = w.activities.entry(activity.clone()).or_default();
+                queue.pending.push_back((token.clone(), input.clone()));
+            }
             w.tokens.insert(token, target);
         }
     }

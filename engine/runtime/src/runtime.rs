@@ -53,6 +53,7 @@ impl Runtime {
             machines: HashMap::new(),
             live: HashMap::new(),
             tokens: HashMap::new(),
+            activities: HashMap::new(),
             requests: tx.clone(),
             account: config.account,
             region: config.region,
@@ -161,6 +162,39 @@ impl Runtime {
             reply,
         })
         .await
+    }
+
+    /// Registers an activity (idempotent on its name); returns its ARN.
+    pub async fn create_activity(&self, name: &str) -> Result<String, Error> {
+        let name = name.to_string();
+        self.ask(|reply| Request::CreateActivity { name, reply })
+            .await
+    }
+
+    /// Waits up to `wait` for a task of `activity`: its token and input, or `None` when none came.
+    pub async fn get_activity_task(
+        &self,
+        activity: &str,
+        wait: std::time::Duration,
+    ) -> Result<Option<(String, Value)>, Error> {
+        let (reply, answer) = oneshot::channel();
+        let activity = activity.to_string();
+        self.requests
+            .send(Request::GetActivityTask { activity, reply })
+            .map_err(|_| Error::Closed)?;
+        match tokio::time::timeout(wait, answer).await {
+            Ok(Ok(task)) => Ok(Some(task)),
+            Ok(Err(_)) => Err(Error::Closed),
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// Registered activities.
+    pub fn activities(&self) -> Result<Vec<crate::records::ActivityRecord>, Error> {
+        let rows = self
+            .store
+            .scan(Table::Activities, &Range::all(), usize::MAX, false)?;
+        rows.iter().map(|(_, v)| records::from_bytes(v)).collect()
     }
 
     /// The stored record of an execution (status and outcome as of the last commit).

@@ -3,9 +3,11 @@
 //! that commit. Timers and follow-ups are started after the commit too.
 
 use crate::Error;
-use crate::records::{self, ExecutionRecord, JournalEntry, StateMachineRecord, TokenTarget};
+use crate::records::{
+    self, ActivityRecord, ExecutionRecord, JournalEntry, StateMachineRecord, TokenTarget,
+};
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use stepd_asl::model::Definition;
 use stepd_core::{Effect, Event, Execution, Exprs, Identity, Millis, Outcome};
@@ -32,6 +34,16 @@ pub(crate) enum Request {
         token: String,
         answer: Answer,
         reply: oneshot::Sender<Result<(), Error>>,
+    },
+    /// Registers an activity; answers its ARN.
+    CreateActivity {
+        name: String,
+        reply: oneshot::Sender<Result<String, Error>>,
+    },
+    /// A worker asks for an activity task; the reply waits until one is there (the caller bounds the wait).
+    GetActivityTask {
+        activity: String,
+        reply: oneshot::Sender<(String, Value)>,
     },
     Stop {
         execution: String,
@@ -67,12 +79,33 @@ pub(crate) struct Live {
     pub timers: HashMap<u64, Millis>,
 }
 
+/// Activity tasks waiting for workers, and workers waiting for tasks.
+#[derive(Default)]
+pub(crate) struct Queue {
+    pub pending: VecDeque<(String, Value)>,
+    pub waiters: VecDeque<oneshot::Sender<(String, Value)>>,
+}
+
+impl Queue {
+    /// Hands a task to the first worker still waiting, else keeps it.
+    fn offer(&mut self, mut task: (String, Value)) {
+        while let Some(w) = self.waiters.pop_front() {
+            match w.send(task) {
+                Ok(()) => return,
+                Err(back) => task = back,
+            }
+        }
+        self.pending.push_back(task);
+    }
+}
+
 pub(crate) struct Writer {
     pub store: Arc<dyn Store>,
     pub clock: fn() -> Millis,
     pub machines: HashMap<String, (StateMachineRecord, Arc<Definition>, Arc<Exprs>)>,
     pub live: HashMap<String, Live>,
     pub tokens: HashMap<String, TokenTarget>,
+    pub activities: HashMap<String, Queue>,
     pub requests: mpsc::UnboundedSender<Request>,
     pub account: String,
     pub region: String,
@@ -81,6 +114,11 @@ pub(crate) struct Writer {
 
 /// What to do once a batch is durable.
 enum After {
+    Activity {
+        activity: String,
+        token: String,
+        input: Value,
+    },
     Reply(Box<dyn FnOnce() + Send>),
     Sleep {
         execution: String,
@@ -137,6 +175,16 @@ impl Writer {
                     }
                     After::Send(r) => {
                         let _ = self.requests.send(r);
+                    }
+                    After::Activity {
+                        activity,
+                        token,
+                        input,
+                    } => {
+                        self.activities
+                            .entry(activity)
+                            .or_default()
+                            .offer((token, input));
                     }
                 }
             }
@@ -200,6 +248,37 @@ impl Writer {
                 if let Some(due) = due {
                     batch.delete(Table::Timers, records::timer_key(due, &execution, timer));
                     self.apply(&execution, Event::TimerFired { timer }, now, batch, after);
+                }
+            }
+            Request::CreateActivity { name, reply } => {
+                let arn = format!(
+                    "arn:aws:states:{}:{}:activity:{name}",
+                    self.region, self.account
+                );
+                let record = ActivityRecord {
+                    arn: arn.clone(),
+                    name,
+                    created: now,
+                };
+                batch.put(
+                    Table::Activities,
+                    records::name_key(&arn),
+                    records::to_bytes(&record),
+                );
+                self.activities.entry(arn.clone()).or_default();
+                after.push(After::Reply(Box::new(move || drop(reply.send(Ok(arn))))));
+            }
+            Request::GetActivityTask { activity, reply } => {
+                let queue = self.activities.entry(activity).or_default();
+                // Delivery is not journaled: after a crash, tasks handed out but not answered are offered
+                // again (at least once), as their tokens are still outstanding.
+                match queue.pending.pop_front() {
+                    Some(task) => {
+                        if let Err(task) = reply.send(task) {
+                            queue.pending.push_front(task);
+                        }
+                    }
+                    None => queue.waiters.push_back(reply),
                 }
             }
             Request::NoAdapter {
@@ -395,9 +474,20 @@ impl Writer {
             match effect {
                 Effect::InvokeTask(inv) => match inv.token {
                     Some(token) => {
+                        let activity =
+                            stepd_core::is_activity(&inv.resource).then(|| inv.resource.clone());
+                        if let Some(a) = &activity {
+                            after.push(After::Activity {
+                                activity: a.clone(),
+                                token: token.clone(),
+                                input: inv.input.clone(),
+                            });
+                        }
                         let target = TokenTarget {
                             execution: arn.to_string(),
                             task: inv.task,
+                            input: activity.as_ref().map(|_| inv.input.clone()),
+                            activity,
                         };
                         batch.put(
                             Table::Tokens,

@@ -220,3 +220,30 @@ fn stop_aborts_and_releases_the_token() {
         ids_are_contiguous(&rt.history(&arn).unwrap());
     });
 }
+
+#[test]
+fn activity_tasks_wait_for_workers_and_survive_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stepd.redb");
+    let (activity, arn) = process().block_on(async {
+        let rt = open(&path);
+        let activity = rt.create_activity("crunch").await.unwrap();
+        let none = rt.get_activity_task(&activity, Duration::from_millis(50)).await.unwrap();
+        assert!(none.is_none(), "no task yet: the poll ends empty");
+        let def = json!({"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": activity, "End": true}}});
+        let sm = rt.register("act", &def.to_string()).await.unwrap();
+        let arn = rt.start_execution(&sm, "a1", json!({"n": 1})).await.unwrap();
+        (activity, arn)
+    }); // crash before any worker asked
+    process().block_on(async {
+        let rt = open(&path);
+        let (token, input) = rt
+            .get_activity_task(&activity, Duration::from_secs(5))
+            .await
+            .unwrap()
+            .expect("a task");
+        assert_eq!(input, json!({"n": 1}));
+        rt.send_task_success(&token, json!("done")).await.unwrap();
+        assert_eq!(finished(&rt, &arn).await, "SUCCEEDED");
+    });
+}

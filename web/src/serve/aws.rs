@@ -232,6 +232,42 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
             let stop = rt.describe_execution(arn)?.stop.unwrap_or_else(now);
             Ok(json!({"stopDate": seconds(stop)}))
         }
+        "CreateActivity" => {
+            let arn = rt.create_activity(field(input, "name")?).await?;
+            Ok(json!({"activityArn": arn, "creationDate": seconds(now())}))
+        }
+        "DescribeActivity" => {
+            let arn = field(input, "activityArn")?;
+            let a = rt.activities()?.into_iter().find(|a| a.arn == arn);
+            let a = a.ok_or_else(|| {
+                ApiError(
+                    "ActivityDoesNotExist",
+                    format!("Activity Does Not Exist: '{arn}'"),
+                )
+            })?;
+            Ok(json!({"activityArn": a.arn, "name": a.name, "creationDate": seconds(a.created)}))
+        }
+        "ListActivities" => {
+            let list: Vec<Value> = rt
+                .activities()?
+                .into_iter()
+                .map(|a| json!({"activityArn": a.arn, "name": a.name, "creationDate": seconds(a.created)}))
+                .collect();
+            Ok(json!({"activities": list}))
+        }
+        "GetActivityTask" => {
+            // The long poll AWS documents: up to 60 seconds, then an empty answer.
+            let arn = field(input, "activityArn")?;
+            match rt
+                .get_activity_task(arn, std::time::Duration::from_secs(60))
+                .await?
+            {
+                Some((token, task_input)) => {
+                    Ok(json!({"taskToken": token, "input": task_input.to_string()}))
+                }
+                None => Ok(json!({})),
+            }
+        }
         other => Err(ApiError(
             "UnknownOperationException",
             format!("Unknown operation '{other}'"),
