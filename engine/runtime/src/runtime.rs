@@ -18,6 +18,10 @@ pub struct Config {
     pub account: String,
     /// Milliseconds since the epoch (tests may pass their own).
     pub clock: fn() -> Millis,
+    /// How long finished executions and their history are kept.
+    pub retention: std::time::Duration,
+    /// How often the background sweep removes executions past retention.
+    pub sweep_every: std::time::Duration,
 }
 
 impl Default for Config {
@@ -26,6 +30,9 @@ impl Default for Config {
             region: "us-east-1".into(),
             account: "123456789012".into(),
             clock: wall_clock,
+            // Step Functions keeps closed Standard executions for 90 days.
+            retention: std::time::Duration::from_secs(90 * 24 * 3600),
+            sweep_every: std::time::Duration::from_secs(60),
         }
     }
 }
@@ -54,6 +61,7 @@ impl Runtime {
             live: HashMap::new(),
             tokens: HashMap::new(),
             activities: HashMap::new(),
+            retention: config.retention.as_millis() as Millis,
             requests: tx.clone(),
             account: config.account,
             region: config.region,
@@ -70,6 +78,16 @@ impl Runtime {
             });
         }
         tokio::spawn(writer.run(rx));
+        let sweeper = tx.clone();
+        let every = config.sweep_every;
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                if sweeper.send(Request::Sweep).is_err() {
+                    return;
+                }
+            }
+        });
         Ok(Runtime {
             requests: tx,
             store,

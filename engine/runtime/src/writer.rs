@@ -53,6 +53,8 @@ pub(crate) enum Request {
     },
     /// A timer is due (sent by the sleeper the writer started).
     Timer { execution: String, timer: u64 },
+    /// Remove finished executions past retention (sent periodically).
+    Sweep,
     /// A task with no adapter fails (sent after the commit that scheduled it).
     NoAdapter {
         execution: String,
@@ -106,6 +108,8 @@ pub(crate) struct Writer {
     pub live: HashMap<String, Live>,
     pub tokens: HashMap<String, TokenTarget>,
     pub activities: HashMap<String, Queue>,
+    /// Milliseconds finished executions are kept.
+    pub retention: Millis,
     pub requests: mpsc::UnboundedSender<Request>,
     pub account: String,
     pub region: String,
@@ -250,6 +254,7 @@ impl Writer {
                     self.apply(&execution, Event::TimerFired { timer }, now, batch, after);
                 }
             }
+            Request::Sweep => self.sweep(now, batch),
             Request::CreateActivity { name, reply } => {
                 let arn = format!(
                     "arn:aws:states:{}:{}:activity:{name}",
@@ -547,12 +552,52 @@ impl Writer {
             records::to_bytes(&live.record),
         );
         batch.delete(Table::Running, records::name_key(arn));
+        batch.put(Table::Finished, records::timer_key(now, arn, 0), Vec::new());
         for token in live.tokens.values() {
             self.tokens.remove(token);
             batch.delete(Table::Tokens, records::name_key(token));
         }
         for (timer, due) in live.timers {
             batch.delete(Table::Timers, records::timer_key(due, arn, timer));
+        }
+    }
+}
+
+impl Writer {
+    /// Removes up to a thousand finished executions older than the retention period: record, history,
+    /// journal and index entry, in the same batch.
+    fn sweep(&mut self, now: Millis, batch: &mut Batch) {
+        let before = stepd_store::Key::new()
+            .i64(now.saturating_sub(self.retention))
+            .into_bytes();
+        let range = stepd_store::Range {
+            start: std::ops::Bound::Unbounded,
+            end: std::ops::Bound::Excluded(before),
+        };
+        let Ok(old) = self.store.scan(Table::Finished, &range, 1_000, false) else {
+            return;
+        };
+        for (key, _) in old {
+            let mut r = stepd_store::KeyReader::new(&key);
+            let (Some(_), Some(arn)) = (r.i64(), r.str()) else {
+                continue;
+            };
+            let prefix = records::name_key(&arn);
+            for table in [Table::History, Table::Journal] {
+                let Ok(rows) = self.store.scan(
+                    table,
+                    &stepd_store::Range::prefix(&prefix),
+                    usize::MAX,
+                    false,
+                ) else {
+                    continue;
+                };
+                for (k, _) in rows {
+                    batch.delete(table, k);
+                }
+            }
+            batch.delete(Table::Executions, prefix);
+            batch.delete(Table::Finished, key);
         }
     }
 }

@@ -44,10 +44,12 @@ pub enum Table {
     Activities,
     /// Schedule name → record.
     Schedules,
+    /// (stop time, execution ARN) → nothing: finished executions in the order retention removes them.
+    Finished,
 }
 
 impl Table {
-    pub const ALL: [Table; 11] = [
+    pub const ALL: [Table; 12] = [
         Table::StateMachines,
         Table::Versions,
         Table::Executions,
@@ -59,6 +61,7 @@ impl Table {
         Table::Tokens,
         Table::Activities,
         Table::Schedules,
+        Table::Finished,
     ];
 
     pub fn name(self) -> &'static str {
@@ -74,6 +77,7 @@ impl Table {
             Table::Tokens => "tokens",
             Table::Activities => "activities",
             Table::Schedules => "schedules",
+            Table::Finished => "finished",
         }
     }
 }
