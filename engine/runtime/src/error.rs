@@ -9,8 +9,10 @@ pub enum Error {
     ExecutionDoesNotExist(String),
     #[error("Execution Already Exists: '{0}'")]
     ExecutionAlreadyExists(String),
-    #[error("Task Timed Out: '{0}'")]
+    #[error("Task Does Not Exist: '{0}'")]
     TaskDoesNotExist(String),
+    #[error("Task Timed Out: '{0}'")]
+    TaskTimedOut(String),
     #[error("{0}")]
     InvalidDefinition(String),
     #[error("storage failed: {0}")]

@@ -55,6 +55,9 @@ pub struct TokenTarget {
     pub activity: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<serde_json::Value>,
+    /// The task timed out or was cancelled; callbacks get TaskTimedOut.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub timed_out: bool,
 }
 
 /// A registered activity.

@@ -73,6 +73,7 @@ pub(crate) fn recover(w: &mut Writer) -> Result<Rearm, Error> {
             journal_seq: journal.len() as u64,
             tokens: HashMap::new(),
             timers: HashMap::new(),
+            expired: Vec::new(),
         };
         w.live.insert(arn, live);
     }
@@ -85,7 +86,11 @@ pub(crate) fn recover(w: &mut Writer) -> Result<Rearm, Error> {
             .ok_or_else(|| Error::Corrupt("token key".into()))?;
         let target: TokenTarget = records::from_bytes(&v)?;
         if let Some(live) = w.live.get_mut(&target.execution) {
-            live.tokens.insert(target.task, token.clone());
+            if target.timed_out {
+                live.expired.push(token.clone());
+            } else {
+                live.tokens.insert(target.task, token.clone());
+            }
             if let (Some(activity), Some(input)) = (&target.activity, &target.input) {
                 let queue = w.activities.entry(activity.clone()).or_default();
                 queue.pending.push_back((token.clone(), input.clone()));

@@ -242,9 +242,14 @@ impl Runtime {
         let rows = self
             .store
             .scan(Table::Tokens, &Range::all(), usize::MAX, false)?;
-        Ok(rows
-            .iter()
-            .filter_map(|(k, _)| stepd_store::KeyReader::new(k).str())
-            .collect())
+        let mut out = Vec::new();
+        for (k, v) in rows {
+            let target: crate::records::TokenTarget = records::from_bytes(&v)?;
+            if let (false, Some(token)) = (target.timed_out, stepd_store::KeyReader::new(&k).str())
+            {
+                out.push(token);
+            }
+        }
+        Ok(out)
     }
 }

@@ -79,6 +79,8 @@ pub(crate) struct Live {
     pub tokens: HashMap<u64, String>,
     /// Timer key → due time, for timers still armed.
     pub timers: HashMap<u64, Millis>,
+    /// Tokens of tasks that timed out or were cancelled (they answer TaskTimedOut until the end).
+    pub expired: Vec<String>,
 }
 
 /// Activity tasks waiting for workers, and workers waiting for tasks.
@@ -368,8 +370,15 @@ impl Writer {
         {
             return Err(Error::ExecutionAlreadyExists(arn));
         }
+        // The seed makes task tokens unguessable: it comes from the OS's randomness (std seeds its hasher
+        // keys from it) mixed with a counter.
         self.seeds = self.seeds.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let seed = self.seeds ^ (now as u64).rotate_left(29);
+        let seed = {
+            use std::hash::{BuildHasher, Hasher};
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u64(self.seeds);
+            h.finish()
+        };
         let record = ExecutionRecord {
             arn: arn.clone(),
             name: name.to_string(),
@@ -395,6 +404,7 @@ impl Writer {
                 journal_seq: 0,
                 tokens: HashMap::new(),
                 timers: HashMap::new(),
+                expired: Vec::new(),
             },
         );
         self.apply(&arn, Event::Start { input }, now, batch, after);
@@ -412,6 +422,9 @@ impl Writer {
         let Some(target) = self.tokens.get(token).cloned() else {
             return Err(Error::TaskDoesNotExist(token.to_string()));
         };
+        if target.timed_out {
+            return Err(Error::TaskTimedOut(token.to_string()));
+        }
         let event = match answer {
             Answer::Success(output) => Event::TaskSucceeded {
                 task: target.task,
@@ -493,6 +506,7 @@ impl Writer {
                             task: inv.task,
                             input: activity.as_ref().map(|_| inv.input.clone()),
                             activity,
+                            timed_out: false,
                         };
                         batch.put(
                             Table::Tokens,
@@ -527,9 +541,20 @@ impl Writer {
                     }
                 }
                 Effect::CancelTask { task } => {
-                    if let Some(token) = live.tokens.remove(&task) {
-                        self.tokens.remove(&token);
-                        batch.delete(Table::Tokens, records::name_key(&token));
+                    // The task timed out (or its branch was cancelled): its token now answers
+                    // TaskTimedOut until the execution ends.
+                    if let Some(token) = live.tokens.remove(&task)
+                        && let Some(target) = self.tokens.get_mut(&token)
+                    {
+                        target.timed_out = true;
+                        target.activity = None;
+                        target.input = None;
+                        batch.put(
+                            Table::Tokens,
+                            records::name_key(&token),
+                            records::to_bytes(&*target),
+                        );
+                        live.expired.push(token);
                     }
                 }
                 Effect::Finish(outcome) => finished = Some(outcome),
@@ -553,7 +578,7 @@ impl Writer {
         );
         batch.delete(Table::Running, records::name_key(arn));
         batch.put(Table::Finished, records::timer_key(now, arn, 0), Vec::new());
-        for token in live.tokens.values() {
+        for token in live.tokens.values().chain(&live.expired) {
             self.tokens.remove(token);
             batch.delete(Table::Tokens, records::name_key(token));
         }

@@ -281,3 +281,40 @@ fn retention_removes_finished_executions_and_the_file_stops_growing() {
         assert!(sizes[3] <= sizes[1].max(sizes[0]) * 3 / 2, "the file keeps growing: {sizes:?}");
     });
 }
+
+#[test]
+fn a_timed_out_tasks_token_answers_task_timed_out() {
+    let dir = tempfile::tempdir().unwrap();
+    process().block_on(async {
+        let rt = open(&dir.path().join("stepd.redb"));
+        let def = json!({"StartAt": "Ask", "States": {
+            "Ask": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                    "Parameters": {"token.$": "$$.Task.Token"}, "TimeoutSeconds": 1,
+                    "Catch": [{"ErrorEquals": ["States.Timeout"], "Next": "Linger"}], "End": true},
+            "Linger": {"Type": "Wait", "Seconds": 30, "End": true}}});
+        let sm = rt.register("timeout", &def.to_string()).await.unwrap();
+        let arn = rt.start_execution(&sm, "t1", json!({})).await.unwrap();
+        let token = rt.pending_tokens().unwrap().remove(0);
+        for _ in 0..300 {
+            if rt
+                .history(&arn)
+                .unwrap()
+                .iter()
+                .any(|e| e["type"] == "TaskTimedOut")
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(matches!(
+            rt.send_task_success(&token, json!({})).await,
+            Err(Error::TaskTimedOut(_))
+        ));
+        assert_eq!(
+            rt.describe_execution(&arn).unwrap().status(),
+            "RUNNING",
+            "the execution is unharmed"
+        );
+        assert!(rt.pending_tokens().unwrap().is_empty());
+    });
+}

@@ -47,6 +47,7 @@ impl From<Error> for ApiError {
             Error::ExecutionDoesNotExist(_) => "ExecutionDoesNotExist",
             Error::ExecutionAlreadyExists(_) => "ExecutionAlreadyExists",
             Error::TaskDoesNotExist(_) => "TaskDoesNotExist",
+            Error::TaskTimedOut(_) => "TaskTimedOut",
             Error::InvalidDefinition(_) => "InvalidDefinition",
             Error::Store(_) | Error::Corrupt(_) | Error::Closed => "InternalFailure",
         };
