@@ -1,0 +1,51 @@
+"""boto3 against a running `stepd serve`: typed exceptions, an activity worker polling GetActivityTask.
+
+Usage: python3 boto3_worker.py URL. Exits non-zero (with a traceback) on any mismatch.
+"""
+import json
+import sys
+
+import boto3
+
+url = sys.argv[1]
+sfn = boto3.client("stepfunctions", endpoint_url=url, region_name="us-east-1",
+                   aws_access_key_id="test", aws_secret_access_key="test")
+
+# Typed errors come back as the SDK's modelled exceptions.
+try:
+    sfn.describe_execution(executionArn="arn:aws:states:us-east-1:123456789012:execution:nope:nope")
+    raise SystemExit("expected ExecutionDoesNotExist")
+except sfn.exceptions.ExecutionDoesNotExist:
+    pass
+try:
+    sfn.create_state_machine(name="bad", definition='{"StartAt": "X", "States": {}}',
+                             roleArn="arn:aws:iam::123456789012:role/r")
+    raise SystemExit("expected InvalidDefinition")
+except sfn.exceptions.InvalidDefinition as e:
+    assert "Invalid State Machine Definition" in str(e), e
+try:
+    sfn.send_task_success(taskToken="no-such-token", output="{}")
+    raise SystemExit("expected TaskDoesNotExist")
+except sfn.exceptions.TaskDoesNotExist:
+    pass
+
+# An activity worker: take the task with GetActivityTask, answer with SendTaskSuccess.
+activity = sfn.create_activity(name="crunch")["activityArn"]
+definition = {"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": activity, "End": True}}}
+sm = sfn.create_state_machine(name="worker", definition=json.dumps(definition),
+                              roleArn="arn:aws:iam::123456789012:role/r")["stateMachineArn"]
+execution = sfn.start_execution(stateMachineArn=sm, name="w1", input=json.dumps({"n": 21}))["executionArn"]
+try:
+    sfn.start_execution(stateMachineArn=sm, name="w1", input=json.dumps({"n": 22}))
+    raise SystemExit("expected ExecutionAlreadyExists")
+except sfn.exceptions.ExecutionAlreadyExists:
+    pass
+task = sfn.get_activity_task(activityArn=activity, workerName="boto3-worker")
+n = json.loads(task["input"])["n"]
+sfn.send_task_success(taskToken=task["taskToken"], output=json.dumps({"doubled": n * 2}))
+described = sfn.describe_execution(executionArn=execution)
+assert described["status"] == "SUCCEEDED", described
+assert json.loads(described["output"]) == {"doubled": 42}, described
+events = sfn.get_execution_history(executionArn=execution)["events"]
+assert events[0]["type"] == "ExecutionStarted" and events[-1]["type"] == "ExecutionSucceeded", events
+print("boto3: ok")
