@@ -207,6 +207,41 @@ impl Runtime {
         }
     }
 
+    /// Registered state machines.
+    pub fn state_machines(&self) -> Result<Vec<crate::records::StateMachineRecord>, Error> {
+        let rows = self
+            .store
+            .scan(Table::StateMachines, &Range::all(), usize::MAX, false)?;
+        rows.iter().map(|(_, v)| records::from_bytes(v)).collect()
+    }
+
+    /// One state machine.
+    pub fn state_machine(&self, arn: &str) -> Result<crate::records::StateMachineRecord, Error> {
+        match self
+            .store
+            .get(Table::StateMachines, &records::name_key(arn))?
+        {
+            Some(b) => records::from_bytes(&b),
+            None => Err(Error::StateMachineDoesNotExist(arn.to_string())),
+        }
+    }
+
+    /// Every execution of a state machine, newest first (retention bounds how many there are).
+    pub fn executions(&self, state_machine: &str) -> Result<Vec<ExecutionRecord>, Error> {
+        let rows = self
+            .store
+            .scan(Table::Executions, &Range::all(), usize::MAX, false)?;
+        let mut out = Vec::new();
+        for (_, v) in rows {
+            let r: ExecutionRecord = records::from_bytes(&v)?;
+            if r.state_machine_arn == state_machine {
+                out.push(r);
+            }
+        }
+        out.sort_by(|a, b| b.start.cmp(&a.start).then_with(|| a.name.cmp(&b.name)));
+        Ok(out)
+    }
+
     /// Registered activities.
     pub fn activities(&self) -> Result<Vec<crate::records::ActivityRecord>, Error> {
         let rows = self

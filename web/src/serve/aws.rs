@@ -184,24 +184,7 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
             if input.get("reverseOrder") == Some(&Value::Bool(true)) {
                 events.reverse();
             }
-            let max = input
-                .get("maxResults")
-                .and_then(Value::as_u64)
-                .filter(|n| *n > 0)
-                .unwrap_or(100)
-                .min(1000) as usize;
-            let start = match optional(input, "nextToken")? {
-                Some(t) => t
-                    .parse::<usize>()
-                    .map_err(|_| ApiError("InvalidToken", "Invalid pagination token".into()))?,
-                None => 0,
-            };
-            let page: Vec<Value> = events.iter().skip(start).take(max).cloned().collect();
-            let mut out = json!({"events": page});
-            if start + max < events.len() {
-                out["nextToken"] = json!((start + max).to_string());
-            }
-            Ok(out)
+            page(input, events, "events")
         }
         "SendTaskSuccess" => {
             let token = token(input)?;
@@ -232,6 +215,42 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
             rt.stop_execution(arn, error, cause).await?;
             let stop = rt.describe_execution(arn)?.stop.unwrap_or_else(now);
             Ok(json!({"stopDate": seconds(stop)}))
+        }
+        "DescribeStateMachine" => Ok(describe_machine(
+            &rt.state_machine(field(input, "stateMachineArn")?)?,
+        )),
+        "DescribeStateMachineForExecution" => {
+            let record = rt.describe_execution(field(input, "executionArn")?)?;
+            Ok(describe_machine(
+                &rt.state_machine(&record.state_machine_arn)?,
+            ))
+        }
+        "ListStateMachines" => {
+            let all: Vec<Value> = rt
+                .state_machines()?
+                .into_iter()
+                .map(|m| json!({"stateMachineArn": m.arn, "name": m.name, "type": "STANDARD", "creationDate": seconds(m.created)}))
+                .collect();
+            page(input, all, "stateMachines")
+        }
+        "ListExecutions" => {
+            let sm = field(input, "stateMachineArn")?;
+            rt.state_machine(sm)?;
+            let filter = optional(input, "statusFilter")?;
+            let all: Vec<Value> = rt
+                .executions(sm)?
+                .iter()
+                .filter(|r| filter.is_none_or(|f| f == r.status()))
+                .map(|r| {
+                    let mut item = json!({"executionArn": r.arn, "stateMachineArn": r.state_machine_arn, "name": r.name,
+                        "status": r.status(), "startDate": seconds(r.start)});
+                    if let Some(stop) = r.stop {
+                        item["stopDate"] = seconds(stop);
+                    }
+                    item
+                })
+                .collect();
+            page(input, all, "executions")
         }
         "CreateActivity" => {
             let arn = rt.create_activity(field(input, "name")?).await?;
@@ -301,6 +320,32 @@ fn generated_name() -> String {
         lo >> 48,
         lo & 0xFFFF_FFFF_FFFF
     )
+}
+
+fn describe_machine(m: &stepd_runtime::StateMachineRecord) -> Value {
+    json!({"stateMachineArn": m.arn, "name": m.name, "status": "ACTIVE", "definition": m.definition,
+        "roleArn": "arn:aws:iam::123456789012:role/stepd", "type": "STANDARD", "creationDate": seconds(m.created)})
+}
+
+/// One page of a list (`maxResults` up to 1,000, default 100; `nextToken` is the offset).
+fn page(input: &Value, all: Vec<Value>, key: &str) -> Result<Value, ApiError> {
+    let max = input
+        .get("maxResults")
+        .and_then(Value::as_u64)
+        .filter(|n| *n > 0)
+        .unwrap_or(100)
+        .min(1000) as usize;
+    let start = match optional(input, "nextToken")? {
+        Some(t) => t
+            .parse::<usize>()
+            .map_err(|_| ApiError("InvalidToken", "Invalid pagination token".into()))?,
+        None => 0,
+    };
+    let mut out = json!({ key: all.iter().skip(start).take(max).cloned().collect::<Vec<_>>() });
+    if start + max < all.len() {
+        out["nextToken"] = json!((start + max).to_string());
+    }
+    Ok(out)
 }
 
 fn now() -> i64 {

@@ -48,4 +48,24 @@ assert described["status"] == "SUCCEEDED", described
 assert json.loads(described["output"]) == {"doubled": 42}, described
 events = sfn.get_execution_history(executionArn=execution)["events"]
 assert events[0]["type"] == "ExecutionStarted" and events[-1]["type"] == "ExecutionSucceeded", events
+
+# Listing and describing, with the SDK's own paginators walking nextToken.
+assert sfn.describe_state_machine(stateMachineArn=sm)["definition"] == json.dumps(definition)
+assert sfn.describe_state_machine_for_execution(executionArn=execution)["stateMachineArn"] == sm
+names = [m["name"] for p in sfn.get_paginator("list_state_machines").paginate(PaginationConfig={"PageSize": 1})
+         for m in p["stateMachines"]]
+assert names == ["worker"], names
+for i in range(3):
+    sfn.start_execution(stateMachineArn=sm, name=f"more{i}", input="{}")
+pages = list(sfn.get_paginator("list_executions").paginate(stateMachineArn=sm, PaginationConfig={"PageSize": 2}))
+assert [len(p["executions"]) for p in pages] == [2, 2], pages
+listed = sorted(e["name"] for p in pages for e in p["executions"])
+assert listed == ["more0", "more1", "more2", "w1"], listed
+done = sfn.list_executions(stateMachineArn=sm, statusFilter="SUCCEEDED")["executions"]
+assert [e["name"] for e in done] == ["w1"], done
+try:
+    sfn.list_executions(stateMachineArn=sm + "x")
+    raise SystemExit("expected StateMachineDoesNotExist")
+except sfn.exceptions.StateMachineDoesNotExist:
+    pass
 print("boto3: ok")
