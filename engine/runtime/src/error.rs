@@ -7,6 +7,8 @@ pub enum Error {
     StateMachineDoesNotExist(String),
     #[error("Execution Does Not Exist: '{0}'")]
     ExecutionDoesNotExist(String),
+    #[error("State Machine Already Exists: '{0}'")]
+    StateMachineAlreadyExists(String),
     #[error("Execution Already Exists: '{0}'")]
     ExecutionAlreadyExists(String),
     #[error("Task Does Not Exist: '{0}'")]

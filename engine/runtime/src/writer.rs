@@ -262,6 +262,11 @@ impl Writer {
                     "arn:aws:states:{}:{}:activity:{name}",
                     self.region, self.account
                 );
+                // Creating an existing activity again answers it unchanged (AWS is idempotent here).
+                if let Ok(Some(_)) = self.store.get(Table::Activities, &records::name_key(&arn)) {
+                    after.push(After::Reply(Box::new(move || drop(reply.send(Ok(arn))))));
+                    return;
+                }
                 let record = ActivityRecord {
                     arn: arn.clone(),
                     name,
@@ -321,6 +326,15 @@ impl Writer {
             "arn:aws:states:{}:{}:stateMachine:{name}",
             self.region, self.account
         );
+        // As in AWS, creating again with the same definition answers the existing machine; a different one
+        // under the same name is refused (running executions replay against the stored definition).
+        if let Some((existing, _, _)) = self.machines.get(&arn) {
+            return if existing.definition == definition {
+                Ok(arn)
+            } else {
+                Err(Error::StateMachineAlreadyExists(arn))
+            };
+        }
         let record = StateMachineRecord {
             arn: arn.clone(),
             name,

@@ -46,6 +46,7 @@ impl From<Error> for ApiError {
             Error::StateMachineDoesNotExist(_) => "StateMachineDoesNotExist",
             Error::ExecutionDoesNotExist(_) => "ExecutionDoesNotExist",
             Error::ExecutionAlreadyExists(_) => "ExecutionAlreadyExists",
+            Error::StateMachineAlreadyExists(_) => "StateMachineAlreadyExists",
             Error::TaskDoesNotExist(_) => "TaskDoesNotExist",
             Error::TaskTimedOut(_) => "TaskTimedOut",
             Error::InvalidDefinition(_) => "InvalidDefinition",
@@ -153,7 +154,8 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
             let arn = rt
                 .register(field(input, "name")?, field(input, "definition")?)
                 .await?;
-            Ok(json!({"stateMachineArn": arn, "creationDate": seconds(now())}))
+            let created = rt.state_machine(&arn)?.created;
+            Ok(json!({"stateMachineArn": arn, "creationDate": seconds(created)}))
         }
         "ValidateStateMachineDefinition" => {
             let report = stepd_asl::validate(

@@ -34,6 +34,17 @@ activity = sfn.create_activity(name="crunch")["activityArn"]
 definition = {"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": activity, "End": True}}}
 sm = sfn.create_state_machine(name="worker", definition=json.dumps(definition),
                               roleArn="arn:aws:iam::123456789012:role/r")["stateMachineArn"]
+# Creating again: the same definition answers the same machine, another one is refused.
+again = sfn.create_state_machine(name="worker", definition=json.dumps(definition),
+                                 roleArn="arn:aws:iam::123456789012:role/r")
+assert again["stateMachineArn"] == sm, again
+try:
+    sfn.create_state_machine(name="worker", definition='{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}',
+                             roleArn="arn:aws:iam::123456789012:role/r")
+    raise SystemExit("expected StateMachineAlreadyExists")
+except sfn.exceptions.StateMachineAlreadyExists:
+    pass
+assert sfn.create_activity(name="crunch")["activityArn"] == activity
 execution = sfn.start_execution(stateMachineArn=sm, name="w1", input=json.dumps({"n": 21}))["executionArn"]
 try:
     sfn.start_execution(stateMachineArn=sm, name="w1", input=json.dumps({"n": 22}))
