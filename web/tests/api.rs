@@ -122,6 +122,23 @@ fn malformed_requests_get_aws_errors_not_500s() {
             .unwrap()
             .starts_with("Invalid State Machine Definition: '")
     );
+    // Input nested past serde_json's depth limit is refused before anything is written.
+    let pass = r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}"#;
+    let sm = call(
+        url,
+        "CreateStateMachine",
+        json!({"name": "pass", "definition": pass, "roleArn": "r"}),
+    );
+    let sm = sm.1["stateMachineArn"].as_str().unwrap().to_string();
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let started = call(
+        url,
+        "StartExecution",
+        json!({"stateMachineArn": sm, "name": "deep", "input": deep}),
+    );
+    assert_eq!(error_name(&started), (400, "InvalidExecutionInput"));
+    let listed = call(url, "ListExecutions", json!({"stateMachineArn": sm}));
+    assert_eq!(listed.1["executions"], json!([]), "{listed:?}");
     let huge = "x".repeat(5 * 1024 * 1024);
     assert!(
         raw(url, "AWSStepFunctions.StartExecution", &huge).0 >= 400,
