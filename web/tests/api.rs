@@ -139,11 +139,28 @@ fn malformed_requests_get_aws_errors_not_500s() {
     assert_eq!(error_name(&started), (400, "InvalidExecutionInput"));
     let listed = call(url, "ListExecutions", json!({"stateMachineArn": sm}));
     assert_eq!(listed.1["executions"], json!([]), "{listed:?}");
+    // The server answers 413 from the Content-Length alone and may close before the client has written
+    // all 5 MiB, so a broken pipe while sending is also a refusal; a response, if any, must be 413.
     let huge = "x".repeat(5 * 1024 * 1024);
-    assert!(
-        raw(url, "AWSStepFunctions.StartExecution", &huge).0 >= 400,
-        "oversized bodies are refused"
-    );
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let sent = agent
+        .post(url.as_str())
+        .header("X-Amz-Target", "AWSStepFunctions.StartExecution")
+        .send(huge);
+    match sent {
+        Ok(resp) => assert_eq!(resp.status().as_u16(), 413, "oversized bodies are refused"),
+        Err(ureq::Error::Io(e)) => assert!(
+            matches!(
+                e.kind(),
+                std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset
+            ),
+            "{e}"
+        ),
+        Err(e) => panic!("unexpected error sending an oversized body: {e}"),
+    }
 }
 
 #[test]
@@ -295,5 +312,32 @@ fn activity_workers_take_tasks_with_get_activity_task() {
     assert_eq!(
         (d["status"].as_str(), d["output"].as_str()),
         (Some("SUCCEEDED"), Some("{\"doubled\":42}"))
+    ); // Deleting: the activity is gone for Describe and for workers, who are told at once rather than
+    // left in a 60-second poll; deleting again succeeds, as in AWS.
+    for _ in 0..2 {
+        let deleted = call(url, "DeleteActivity", json!({"activityArn": activity}));
+        assert_eq!(deleted.0, 200, "{deleted:?}");
+    }
+    assert_eq!(
+        error_name(&call(
+            url,
+            "DescribeActivity",
+            json!({"activityArn": activity})
+        )),
+        (400, "ActivityDoesNotExist")
+    );
+    let started = std::time::Instant::now();
+    assert_eq!(
+        error_name(&call(
+            url,
+            "GetActivityTask",
+            json!({"activityArn": activity})
+        )),
+        (400, "ActivityDoesNotExist")
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    assert_eq!(
+        call(url, "ListActivities", json!({})).1["activities"],
+        json!([])
     );
 }

@@ -189,6 +189,13 @@ impl Runtime {
             .await
     }
 
+    /// Deletes an activity (deleting one that does not exist succeeds, as in AWS).
+    pub async fn delete_activity(&self, arn: &str) -> Result<(), Error> {
+        let arn = arn.to_string();
+        self.ask(|reply| Request::DeleteActivity { arn, reply })
+            .await
+    }
+
     /// Waits up to `wait` for a task of `activity`: its token and input, or `None` when none came.
     pub async fn get_activity_task(
         &self,
@@ -248,6 +255,14 @@ impl Runtime {
             .store
             .scan(Table::Activities, &Range::all(), usize::MAX, false)?;
         rows.iter().map(|(_, v)| records::from_bytes(v)).collect()
+    }
+
+    /// One activity, if it is registered.
+    pub fn activity(&self, arn: &str) -> Result<Option<crate::records::ActivityRecord>, Error> {
+        match self.store.get(Table::Activities, &records::name_key(arn))? {
+            Some(b) => records::from_bytes(&b).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// The stored record of an execution (status and outcome as of the last commit).

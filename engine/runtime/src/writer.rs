@@ -40,6 +40,11 @@ pub(crate) enum Request {
         name: String,
         reply: oneshot::Sender<Result<String, Error>>,
     },
+    /// Deletes an activity's record (tasks already waiting for it stay until they time out, as in AWS).
+    DeleteActivity {
+        arn: String,
+        reply: oneshot::Sender<Result<(), Error>>,
+    },
     /// A worker asks for an activity task; the reply waits until one is there (the caller bounds the wait).
     GetActivityTask {
         activity: String,
@@ -279,6 +284,10 @@ impl Writer {
                 );
                 self.activities.entry(arn.clone()).or_default();
                 after.push(After::Reply(Box::new(move || drop(reply.send(Ok(arn))))));
+            }
+            Request::DeleteActivity { arn, reply } => {
+                batch.delete(Table::Activities, records::name_key(&arn));
+                after.push(After::Reply(Box::new(move || drop(reply.send(Ok(()))))));
             }
             Request::GetActivityTask { activity, reply } => {
                 let queue = self.activities.entry(activity).or_default();

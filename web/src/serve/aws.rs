@@ -259,27 +259,25 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
             Ok(json!({"activityArn": arn, "creationDate": seconds(now())}))
         }
         "DescribeActivity" => {
-            let arn = field(input, "activityArn")?;
-            let a = rt.activities()?.into_iter().find(|a| a.arn == arn);
-            let a = a.ok_or_else(|| {
-                ApiError(
-                    "ActivityDoesNotExist",
-                    format!("Activity Does Not Exist: '{arn}'"),
-                )
-            })?;
+            let a = activity(rt, field(input, "activityArn")?)?;
             Ok(json!({"activityArn": a.arn, "name": a.name, "creationDate": seconds(a.created)}))
         }
+        "DeleteActivity" => {
+            rt.delete_activity(field(input, "activityArn")?).await?;
+            Ok(json!({}))
+        }
         "ListActivities" => {
-            let list: Vec<Value> = rt
+            let all: Vec<Value> = rt
                 .activities()?
                 .into_iter()
                 .map(|a| json!({"activityArn": a.arn, "name": a.name, "creationDate": seconds(a.created)}))
                 .collect();
-            Ok(json!({"activities": list}))
+            page(input, all, "activities")
         }
         "GetActivityTask" => {
             // The long poll AWS documents: up to 60 seconds, then an empty answer.
             let arn = field(input, "activityArn")?;
+            activity(rt, arn)?;
             match rt
                 .get_activity_task(arn, std::time::Duration::from_secs(60))
                 .await?
@@ -322,6 +320,15 @@ fn generated_name() -> String {
         lo >> 48,
         lo & 0xFFFF_FFFF_FFFF
     )
+}
+
+fn activity(rt: &Runtime, arn: &str) -> Result<stepd_runtime::ActivityRecord, ApiError> {
+    rt.activity(arn)?.ok_or_else(|| {
+        ApiError(
+            "ActivityDoesNotExist",
+            format!("Activity Does Not Exist: '{arn}'"),
+        )
+    })
 }
 
 fn describe_machine(m: &stepd_runtime::StateMachineRecord) -> Value {
