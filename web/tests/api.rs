@@ -341,3 +341,94 @@ fn activity_workers_take_tasks_with_get_activity_task() {
         json!([])
     );
 }
+
+#[test]
+fn deleting_a_state_machine_waits_for_its_running_executions_even_across_a_kill() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = server(dir.path());
+    let def = json!({"StartAt": "Wait", "States": {"Wait": {"Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        "Parameters": {"FunctionName": "f", "Payload": {"token.$": "$$.Task.Token"}}, "End": true}}});
+    let (_, sm) = call(
+        &s.1,
+        "CreateStateMachine",
+        json!({"name": "doomed", "definition": def.to_string(), "roleArn": "r"}),
+    );
+    let sm = sm["stateMachineArn"].as_str().unwrap().to_string();
+    let (_, e) = call(&s.1, "StartExecution", json!({"stateMachineArn": sm}));
+    let execution = e["executionArn"].as_str().unwrap().to_string();
+    let deleted = call(&s.1, "DeleteStateMachine", json!({"stateMachineArn": sm}));
+    assert_eq!(deleted.0, 200, "{deleted:?}");
+    drop(s); // SIGKILL: the DELETING mark and the running execution must both survive.
+
+    let s = server(dir.path());
+    let url = &s.1;
+    let described = call(url, "DescribeStateMachine", json!({"stateMachineArn": sm}));
+    assert_eq!(described.1["status"], "DELETING", "{described:?}");
+    assert_eq!(
+        error_name(&call(url, "StartExecution", json!({"stateMachineArn": sm}))),
+        (400, "StateMachineDeleting")
+    );
+    assert_eq!(
+        error_name(&call(
+            url,
+            "CreateStateMachine",
+            json!({"name": "doomed", "definition": def.to_string(), "roleArn": "r"})
+        )),
+        (400, "StateMachineDeleting")
+    );
+    // The running execution still finishes; with it the machine is gone.
+    let history = call(
+        url,
+        "GetExecutionHistory",
+        json!({"executionArn": execution}),
+    );
+    let token = history.1["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|e| e["taskScheduledEventDetails"]["parameters"].as_str())
+        .map(|p| serde_json::from_str::<Value>(p).unwrap()["Payload"]["token"].clone())
+        .unwrap();
+    let sent = call(
+        url,
+        "SendTaskSuccess",
+        json!({"taskToken": token, "output": "{}"}),
+    );
+    assert_eq!(sent.0, 200, "{sent:?}");
+    let (_, d) = call(url, "DescribeExecution", json!({"executionArn": execution}));
+    assert_eq!(d["status"], "SUCCEEDED");
+    assert_eq!(
+        error_name(&call(
+            url,
+            "DescribeStateMachine",
+            json!({"stateMachineArn": sm})
+        )),
+        (400, "StateMachineDoesNotExist")
+    );
+    assert_eq!(
+        call(url, "ListStateMachines", json!({})).1["stateMachines"],
+        json!([])
+    );
+    // Deleting an idle machine removes it at once; deleting it again succeeds, as in AWS.
+    let (_, idle) = call(
+        url,
+        "CreateStateMachine",
+        json!({"name": "idle", "definition": def.to_string(), "roleArn": "r"}),
+    );
+    let idle = idle["stateMachineArn"].as_str().unwrap().to_string();
+    for _ in 0..2 {
+        assert_eq!(
+            call(url, "DeleteStateMachine", json!({"stateMachineArn": idle})).0,
+            200
+        );
+    }
+    assert_eq!(
+        error_name(&call(
+            url,
+            "DescribeStateMachine",
+            json!({"stateMachineArn": idle})
+        )),
+        (400, "StateMachineDoesNotExist")
+    );
+}

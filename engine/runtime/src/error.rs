@@ -7,6 +7,8 @@ pub enum Error {
     StateMachineDoesNotExist(String),
     #[error("Execution Does Not Exist: '{0}'")]
     ExecutionDoesNotExist(String),
+    #[error("State Machine is being deleted: '{0}'")]
+    StateMachineDeleting(String),
     #[error("State Machine Already Exists: '{0}'")]
     StateMachineAlreadyExists(String),
     #[error("Execution Already Exists: '{0}'")]

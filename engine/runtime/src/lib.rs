@@ -4,9 +4,10 @@
 //! its journal.
 //!
 //! Built so far: group commit, durable timers, task tokens and callbacks, activities (tasks workers take with
-//! GetActivityTask), StopExecution, recovery. Not yet: task adapters (a Task that is neither a callback nor
-//! an activity fails with States.TaskFailed), retention.
+//! GetActivityTask), StopExecution, DeleteStateMachine, recovery, retention. Not yet: task adapters (a Task
+//! that is neither a callback nor an activity fails with States.TaskFailed).
 
+mod deletion;
 mod error;
 mod records;
 mod recovery;

@@ -11,6 +11,9 @@ pub struct StateMachineRecord {
     pub name: String,
     pub definition: String,
     pub created: Millis,
+    /// DeleteStateMachine was asked while executions ran; the record goes when the last one finishes.
+    #[serde(default)]
+    pub deleting: bool,
 }
 
 /// An execution: identity (enough to rebuild it by replay), status and outcome.

@@ -189,6 +189,13 @@ impl Runtime {
             .await
     }
 
+    /// Deletes a state machine: `DELETING` until its running executions finish, then gone.
+    pub async fn delete_state_machine(&self, arn: &str) -> Result<(), Error> {
+        let arn = arn.to_string();
+        self.ask(|reply| Request::DeleteMachine { arn, reply })
+            .await
+    }
+
     /// Deletes an activity (deleting one that does not exist succeeds, as in AWS).
     pub async fn delete_activity(&self, arn: &str) -> Result<(), Error> {
         let arn = arn.to_string();

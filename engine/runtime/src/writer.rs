@@ -35,6 +35,11 @@ pub(crate) enum Request {
         answer: Answer,
         reply: oneshot::Sender<Result<(), Error>>,
     },
+    /// DeleteStateMachine (see `deletion`).
+    DeleteMachine {
+        arn: String,
+        reply: oneshot::Sender<Result<(), Error>>,
+    },
     /// Registers an activity; answers its ARN.
     CreateActivity {
         name: String,
@@ -285,6 +290,10 @@ impl Writer {
                 self.activities.entry(arn.clone()).or_default();
                 after.push(After::Reply(Box::new(move || drop(reply.send(Ok(arn))))));
             }
+            Request::DeleteMachine { arn, reply } => {
+                let result = self.delete_machine(&arn, batch);
+                after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
+            }
             Request::DeleteActivity { arn, reply } => {
                 batch.delete(Table::Activities, records::name_key(&arn));
                 after.push(After::Reply(Box::new(move || drop(reply.send(Ok(()))))));
@@ -338,7 +347,9 @@ impl Writer {
         // As in AWS, creating again with the same definition answers the existing machine; a different one
         // under the same name is refused (running executions replay against the stored definition).
         if let Some((existing, _, _)) = self.machines.get(&arn) {
-            return if existing.definition == definition {
+            return if existing.deleting {
+                Err(Error::StateMachineDeleting(arn))
+            } else if existing.definition == definition {
                 Ok(arn)
             } else {
                 Err(Error::StateMachineAlreadyExists(arn))
@@ -349,6 +360,7 @@ impl Writer {
             name,
             definition,
             created: now,
+            deleting: false,
         };
         batch.put(
             Table::StateMachines,
@@ -374,6 +386,9 @@ impl Writer {
         let Some((sm, def, exprs)) = self.machines.get(machine) else {
             return Err(Error::StateMachineDoesNotExist(machine.to_string()));
         };
+        if sm.deleting {
+            return Err(Error::StateMachineDeleting(machine.to_string()));
+        }
         let arn = format!(
             "arn:aws:states:{}:{}:execution:{}:{name}",
             self.region, self.account, sm.name
@@ -608,6 +623,7 @@ impl Writer {
         for (timer, due) in live.timers {
             batch.delete(Table::Timers, records::timer_key(due, arn, timer));
         }
+        self.forget_machine_if_idle(&live.record.state_machine_arn, batch);
     }
 }
 

@@ -47,6 +47,7 @@ impl From<Error> for ApiError {
             Error::ExecutionDoesNotExist(_) => "ExecutionDoesNotExist",
             Error::ExecutionAlreadyExists(_) => "ExecutionAlreadyExists",
             Error::StateMachineAlreadyExists(_) => "StateMachineAlreadyExists",
+            Error::StateMachineDeleting(_) => "StateMachineDeleting",
             Error::TaskDoesNotExist(_) => "TaskDoesNotExist",
             Error::TaskTimedOut(_) => "TaskTimedOut",
             Error::InvalidDefinition(_) => "InvalidDefinition",
@@ -262,6 +263,11 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
             let a = activity(rt, field(input, "activityArn")?)?;
             Ok(json!({"activityArn": a.arn, "name": a.name, "creationDate": seconds(a.created)}))
         }
+        "DeleteStateMachine" => {
+            rt.delete_state_machine(field(input, "stateMachineArn")?)
+                .await?;
+            Ok(json!({}))
+        }
         "DeleteActivity" => {
             rt.delete_activity(field(input, "activityArn")?).await?;
             Ok(json!({}))
@@ -332,7 +338,7 @@ fn activity(rt: &Runtime, arn: &str) -> Result<stepd_runtime::ActivityRecord, Ap
 }
 
 fn describe_machine(m: &stepd_runtime::StateMachineRecord) -> Value {
-    json!({"stateMachineArn": m.arn, "name": m.name, "status": "ACTIVE", "definition": m.definition,
+    json!({"stateMachineArn": m.arn, "name": m.name, "status": if m.deleting { "DELETING" } else { "ACTIVE" }, "definition": m.definition,
         "roleArn": "arn:aws:iam::123456789012:role/stepd", "type": "STANDARD", "creationDate": seconds(m.created)})
 }
 
