@@ -258,7 +258,7 @@ fn retention_removes_finished_executions_and_the_file_stops_growing() {
         let chain = json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": "x".repeat(2000), "Next": "B"}, "B": {"Type": "Succeed"}}});
         let sm = rt.register("short", &chain.to_string()).await.unwrap();
         let mut sizes = Vec::new();
-        for round in 0..4 {
+        for round in 0..10 {
             let mut arns = Vec::new();
             for i in 0..300 {
                 arns.push(rt.start_execution(&sm, &format!("r{round}-{i}"), json!({})).await.unwrap());
@@ -277,8 +277,15 @@ fn retention_removes_finished_executions_and_the_file_stops_growing() {
             sizes.push(std::fs::metadata(&path).unwrap().len());
         }
         eprintln!("file size after each round of 300 executions: {sizes:?}");
-        // Freed pages are reused: later rounds do not grow the file past the first rounds' high-water mark.
-        assert!(sizes[3] <= sizes[1].max(sizes[0]) * 3 / 2, "the file keeps growing: {sizes:?}");
+        // Freed pages are reused. Without retention the file would hold every round (each execution writes
+        // the 2,000-byte result at least three times: Pass output, execution output, record), so it stays
+        // far below that; and it plateaus: redb's allocator moves the size around a little (seen: 225 to
+        // 400 KB), so later rounds are compared with the first rounds' high-water mark, not with one round.
+        let written = (sizes.len() * 300 * 3 * 2000) as u64;
+        let (early, late) = sizes.split_at(sizes.len() / 2);
+        let (early, late) = (early.iter().max().unwrap(), late.iter().max().unwrap());
+        assert!(*late < written / 8, "the file holds what retention removed: {sizes:?}, {written} written");
+        assert!(*late <= early * 2, "the file keeps growing: {sizes:?}");
     });
 }
 
