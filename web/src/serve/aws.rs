@@ -155,7 +155,9 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
             let arn = rt
                 .register(field(input, "name")?, field(input, "definition")?)
                 .await?;
-            let created = rt.state_machine(&arn)?.created;
+            // The original creation date when this answered an existing machine (a concurrent delete may
+            // already have removed it: the creation still happened, so answer now rather than fail).
+            let created = rt.state_machine(&arn).map_or_else(|_| now(), |m| m.created);
             Ok(json!({"stateMachineArn": arn, "creationDate": seconds(created)}))
         }
         "ValidateStateMachineDefinition" => {
