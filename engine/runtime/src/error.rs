@@ -7,6 +7,10 @@ pub enum Error {
     StateMachineDoesNotExist(String),
     #[error("Execution Does Not Exist: '{0}'")]
     ExecutionDoesNotExist(String),
+    #[error("Resource not found: '{0}'")]
+    ResourceNotFound(String),
+    #[error("Too many tags on '{0}' (at most 50)")]
+    TooManyTags(String),
     #[error("State Machine is being deleted: '{0}'")]
     StateMachineDeleting(String),
     #[error("State Machine Already Exists: '{0}'")]

@@ -12,8 +12,10 @@ mod error;
 mod records;
 mod recovery;
 mod runtime;
+mod tags;
 mod writer;
 
 pub use error::Error;
 pub use records::{ActivityRecord, ExecutionRecord, JournalEntry, StateMachineRecord, TokenTarget};
 pub use runtime::{Config, Runtime};
+pub use tags::{MAX_TAGS, Tags};

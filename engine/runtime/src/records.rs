@@ -14,6 +14,8 @@ pub struct StateMachineRecord {
     /// DeleteStateMachine was asked while executions ran; the record goes when the last one finishes.
     #[serde(default)]
     pub deleting: bool,
+    #[serde(default)]
+    pub tags: crate::Tags,
 }
 
 /// An execution: identity (enough to rebuild it by replay), status and outcome.
@@ -69,6 +71,8 @@ pub struct ActivityRecord {
     pub arn: String,
     pub name: String,
     pub created: Millis,
+    #[serde(default)]
+    pub tags: crate::Tags,
 }
 
 pub(crate) fn name_key(name: &str) -> Vec<u8> {

@@ -105,13 +105,55 @@ impl Runtime {
 
     /// Registers (or replaces) a state machine; returns its ARN.
     pub async fn register(&self, name: &str, definition: &str) -> Result<String, Error> {
+        self.register_tagged(name, definition, crate::Tags::new())
+            .await
+    }
+
+    /// Registers a state machine with tags, in one commit.
+    pub async fn register_tagged(
+        &self,
+        name: &str,
+        definition: &str,
+        tags: crate::Tags,
+    ) -> Result<String, Error> {
         let (name, definition) = (name.to_string(), definition.to_string());
         self.ask(|reply| Request::Register {
             name,
             definition,
+            tags,
             reply,
         })
         .await
+    }
+
+    /// Adds and removes tags of a state machine or activity.
+    pub async fn retag(
+        &self,
+        arn: &str,
+        add: crate::Tags,
+        remove: Vec<String>,
+    ) -> Result<(), Error> {
+        let arn = arn.to_string();
+        self.ask(|reply| Request::Retag {
+            arn,
+            add,
+            remove,
+            reply,
+        })
+        .await
+    }
+
+    /// The tags of a state machine or activity.
+    pub fn tags(&self, arn: &str) -> Result<crate::Tags, Error> {
+        match self.state_machine(arn) {
+            Ok(m) => return Ok(m.tags),
+            Err(Error::StateMachineDoesNotExist(_)) => {}
+            Err(e) => return Err(e),
+        }
+        match self.activity(arn)? {
+            Some(a) => Ok(a.tags),
+            None => Err(Error::ResourceNotFound(arn.to_string())),
+        }
     }
 
     /// Starts an execution; returns its ARN once the start is durable.
@@ -184,8 +226,17 @@ impl Runtime {
 
     /// Registers an activity (idempotent on its name); returns its ARN.
     pub async fn create_activity(&self, name: &str) -> Result<String, Error> {
+        self.create_activity_tagged(name, crate::Tags::new()).await
+    }
+
+    /// Registers an activity with tags, in one commit (an existing one is answered unchanged).
+    pub async fn create_activity_tagged(
+        &self,
+        name: &str,
+        tags: crate::Tags,
+    ) -> Result<String, Error> {
         let name = name.to_string();
-        self.ask(|reply| Request::CreateActivity { name, reply })
+        self.ask(|reply| Request::CreateActivity { name, tags, reply })
             .await
     }
 

@@ -22,6 +22,7 @@ pub(crate) enum Request {
     Register {
         name: String,
         definition: String,
+        tags: crate::Tags,
         reply: oneshot::Sender<Result<String, Error>>,
     },
     Start {
@@ -35,6 +36,13 @@ pub(crate) enum Request {
         answer: Answer,
         reply: oneshot::Sender<Result<(), Error>>,
     },
+    /// TagResource / UntagResource (see `tags`).
+    Retag {
+        arn: String,
+        add: crate::Tags,
+        remove: Vec<String>,
+        reply: oneshot::Sender<Result<(), Error>>,
+    },
     /// DeleteStateMachine (see `deletion`).
     DeleteMachine {
         arn: String,
@@ -43,6 +51,7 @@ pub(crate) enum Request {
     /// Registers an activity; answers its ARN.
     CreateActivity {
         name: String,
+        tags: crate::Tags,
         reply: oneshot::Sender<Result<String, Error>>,
     },
     /// Deletes an activity's record (tasks already waiting for it stay until they time out, as in AWS).
@@ -212,9 +221,10 @@ impl Writer {
             Request::Register {
                 name,
                 definition,
+                tags,
                 reply,
             } => {
-                let result = self.register(name, definition, now, batch);
+                let result = self.register(name, definition, tags, now, batch);
                 after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
             }
             Request::Start {
@@ -267,7 +277,16 @@ impl Writer {
                 }
             }
             Request::Sweep => self.sweep(now, batch),
-            Request::CreateActivity { name, reply } => {
+            Request::Retag {
+                arn,
+                add,
+                remove,
+                reply,
+            } => {
+                let result = self.retag(&arn, add, &remove, batch);
+                after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
+            }
+            Request::CreateActivity { name, tags, reply } => {
                 let arn = format!(
                     "arn:aws:states:{}:{}:activity:{name}",
                     self.region, self.account
@@ -281,6 +300,7 @@ impl Writer {
                     arn: arn.clone(),
                     name,
                     created: now,
+                    tags,
                 };
                 batch.put(
                     Table::Activities,
@@ -331,6 +351,7 @@ impl Writer {
         &mut self,
         name: String,
         definition: String,
+        tags: crate::Tags,
         now: Millis,
         batch: &mut Batch,
     ) -> Result<String, Error> {
@@ -361,6 +382,7 @@ impl Writer {
             definition,
             created: now,
             deleting: false,
+            tags,
         };
         batch.put(
             Table::StateMachines,

@@ -10,6 +10,8 @@ use axum::routing::post;
 use serde_json::{Value, json};
 use stepd_runtime::{Error, ExecutionRecord, Runtime};
 
+mod tags;
+
 /// Largest request accepted (a definition may be 1 MiB, and JSON escaping grows it).
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
@@ -48,6 +50,8 @@ impl From<Error> for ApiError {
             Error::ExecutionAlreadyExists(_) => "ExecutionAlreadyExists",
             Error::StateMachineAlreadyExists(_) => "StateMachineAlreadyExists",
             Error::StateMachineDeleting(_) => "StateMachineDeleting",
+            Error::ResourceNotFound(_) => "ResourceNotFound",
+            Error::TooManyTags(_) => "TooManyTags",
             Error::TaskDoesNotExist(_) => "TaskDoesNotExist",
             Error::TaskTimedOut(_) => "TaskTimedOut",
             Error::InvalidDefinition(_) => "InvalidDefinition",
@@ -152,8 +156,9 @@ fn json_text(input: &Value, name: &str, invalid: &'static str) -> Result<Value, 
 async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError> {
     match op {
         "CreateStateMachine" => {
+            let (name, definition) = (field(input, "name")?, field(input, "definition")?);
             let arn = rt
-                .register(field(input, "name")?, field(input, "definition")?)
+                .register_tagged(name, definition, tags::parse(input)?)
                 .await?;
             // The original creation date when this answered an existing machine (a concurrent delete may
             // already have removed it: the creation still happened, so answer now rather than fail).
@@ -258,13 +263,27 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
             page(input, all, "executions")
         }
         "CreateActivity" => {
-            let arn = rt.create_activity(field(input, "name")?).await?;
+            let arn = rt
+                .create_activity_tagged(field(input, "name")?, tags::parse(input)?)
+                .await?;
             Ok(json!({"activityArn": arn, "creationDate": seconds(now())}))
         }
         "DescribeActivity" => {
             let a = activity(rt, field(input, "activityArn")?)?;
             Ok(json!({"activityArn": a.arn, "name": a.name, "creationDate": seconds(a.created)}))
         }
+        "TagResource" => {
+            let arn = field(input, "resourceArn")?;
+            rt.retag(arn, tags::parse(input)?, Vec::new()).await?;
+            Ok(json!({}))
+        }
+        "UntagResource" => {
+            let arn = field(input, "resourceArn")?;
+            rt.retag(arn, stepd_runtime::Tags::new(), tags::keys(input)?)
+                .await?;
+            Ok(json!({}))
+        }
+        "ListTagsForResource" => Ok(tags::render(&rt.tags(field(input, "resourceArn")?)?)),
         "DeleteStateMachine" => {
             rt.delete_state_machine(field(input, "stateMachineArn")?)
                 .await?;

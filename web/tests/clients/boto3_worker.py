@@ -79,4 +79,25 @@ try:
     raise SystemExit("expected StateMachineDoesNotExist")
 except sfn.exceptions.StateMachineDoesNotExist:
     pass
+
+# Tags: at creation, added, overwritten, removed; kept in the resource's record.
+tagged = sfn.create_state_machine(name="tagged", definition=json.dumps(definition),
+                                  roleArn="arn:aws:iam::123456789012:role/r",
+                                  tags=[{"key": "team", "value": "hpc"}])["stateMachineArn"]
+sfn.tag_resource(resourceArn=tagged, tags=[{"key": "team", "value": "data"}, {"key": "cost", "value": "42"}])
+sfn.untag_resource(resourceArn=tagged, tagKeys=["cost", "absent"])
+assert sfn.list_tags_for_resource(resourceArn=tagged)["tags"] == [{"key": "team", "value": "data"}]
+sfn.tag_resource(resourceArn=activity, tags=[{"key": "queue", "value": "gpu"}])
+assert sfn.list_tags_for_resource(resourceArn=activity)["tags"] == [{"key": "queue", "value": "gpu"}]
+try:
+    sfn.tag_resource(resourceArn=tagged, tags=[{"key": f"k{i}", "value": ""} for i in range(50)])
+    raise SystemExit("expected TooManyTags")
+except sfn.exceptions.TooManyTags:
+    pass
+assert len(sfn.list_tags_for_resource(resourceArn=tagged)["tags"]) == 1, "a refused TagResource changes nothing"
+try:
+    sfn.list_tags_for_resource(resourceArn=sm + "-nope")
+    raise SystemExit("expected ResourceNotFound")
+except sfn.exceptions.ResourceNotFound:
+    pass
 print("boto3: ok")
