@@ -29,7 +29,12 @@ impl Writer {
             batch.put(Table::StateMachines, key, records::to_bytes(&*record));
             return Ok(());
         }
-        let Some(bytes) = self.store.get(Table::Activities, &key)? else {
+        // Read through this batch: an earlier request of the same group may have created or retagged it.
+        let bytes = match batch.latest(Table::Activities, &key) {
+            Some(pending) => pending.map(<[u8]>::to_vec),
+            None => self.store.get(Table::Activities, &key)?,
+        };
+        let Some(bytes) = bytes else {
             return Err(Error::ResourceNotFound(arn.to_string()));
         };
         let mut record: ActivityRecord = records::from_bytes(&bytes)?;

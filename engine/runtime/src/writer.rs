@@ -292,7 +292,12 @@ impl Writer {
                     self.region, self.account
                 );
                 // Creating an existing activity again answers it unchanged (AWS is idempotent here).
-                if let Ok(Some(_)) = self.store.get(Table::Activities, &records::name_key(&arn)) {
+                let key = records::name_key(&arn);
+                let exists = match batch.latest(Table::Activities, &key) {
+                    Some(pending) => pending.is_some(),
+                    None => matches!(self.store.get(Table::Activities, &key), Ok(Some(_))),
+                };
+                if exists {
                     after.push(After::Reply(Box::new(move || drop(reply.send(Ok(arn))))));
                     return;
                 }

@@ -325,3 +325,34 @@ fn a_timed_out_tasks_token_answers_task_timed_out() {
         assert!(rt.pending_tokens().unwrap().is_empty());
     });
 }
+
+#[test]
+fn tags_written_in_one_commit_group_all_land_and_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stepd.redb");
+    let tag = |k: &str| stepd_runtime::Tags::from([(k.to_string(), "v".to_string())]);
+    let arn = process().block_on(async {
+        let rt = open(&path);
+        let probe = rt.create_activity("probe").await.unwrap();
+        let arn = probe.replace(":probe", ":a");
+        // Sent together, these are likely applied in one group: each must see the writes before it.
+        let (created, first, second) = tokio::join!(
+            rt.create_activity_tagged("a", tag("x")),
+            rt.retag(&arn, tag("y"), Vec::new()),
+            rt.retag(&arn, tag("z"), vec!["x".to_string()]),
+        );
+        assert_eq!(created.unwrap(), arn);
+        first.unwrap();
+        second.unwrap();
+        arn
+    });
+    process().block_on(async {
+        let rt = open(&path);
+        let keys: Vec<String> = rt.tags(&arn).unwrap().into_keys().collect();
+        assert_eq!(keys, ["y", "z"]);
+        assert!(matches!(
+            rt.tags("arn:nope"),
+            Err(Error::ResourceNotFound(_))
+        ));
+    });
+}

@@ -25,6 +25,12 @@ pub(super) fn parse(input: &Value) -> Result<Tags, ApiError> {
         }
         tags.insert(key.to_string(), value.to_string());
     }
+    if tags.len() > stepd_runtime::MAX_TAGS {
+        return Err(ApiError(
+            "TooManyTags",
+            format!("At most {} tags per resource", stepd_runtime::MAX_TAGS),
+        ));
+    }
     Ok(tags)
 }
 
