@@ -4,36 +4,9 @@
 #![allow(clippy::unwrap_used)] // helpers outside #[test] functions
 
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 
-struct Server(Child, String);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn server(data: &std::path::Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stepd"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-        .arg(data)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_string();
-    Server(child, url)
-}
+mod common;
+use common::server;
 
 fn raw(url: &str, target: &str, body: &str) -> (u16, Value) {
     let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -69,7 +42,7 @@ const CALLBACK: &str = r#"{"StartAt": "Ask", "States": {"Ask": {"Type": "Task",
 fn malformed_requests_get_aws_errors_not_500s() {
     let dir = tempfile::tempdir().unwrap();
     let s = server(dir.path());
-    let url = &s.1;
+    let url = &s.url;
     assert_eq!(
         error_name(&raw(url, "AWSStepFunctions.NoSuchThing", "{}")),
         (400, "UnknownOperationException")
@@ -167,7 +140,7 @@ fn malformed_requests_get_aws_errors_not_500s() {
 fn bad_callbacks_leave_the_execution_unharmed() {
     let dir = tempfile::tempdir().unwrap();
     let s = server(dir.path());
-    let url = &s.1;
+    let url = &s.url;
     let (_, sm) = call(
         url,
         "CreateStateMachine",
@@ -260,7 +233,7 @@ fn bad_callbacks_leave_the_execution_unharmed() {
 fn activity_workers_take_tasks_with_get_activity_task() {
     let dir = tempfile::tempdir().unwrap();
     let s = server(dir.path());
-    let url = &s.1;
+    let url = &s.url;
     let (status, a) = call(url, "CreateActivity", json!({"name": "crunch"}));
     assert_eq!(status, 200, "{a}");
     let activity = a["activityArn"].as_str().unwrap().to_string();
@@ -350,19 +323,19 @@ fn deleting_a_state_machine_waits_for_its_running_executions_even_across_a_kill(
         "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
         "Parameters": {"FunctionName": "f", "Payload": {"token.$": "$$.Task.Token"}}, "End": true}}});
     let (_, sm) = call(
-        &s.1,
+        &s.url,
         "CreateStateMachine",
         json!({"name": "doomed", "definition": def.to_string(), "roleArn": "r"}),
     );
     let sm = sm["stateMachineArn"].as_str().unwrap().to_string();
-    let (_, e) = call(&s.1, "StartExecution", json!({"stateMachineArn": sm}));
+    let (_, e) = call(&s.url, "StartExecution", json!({"stateMachineArn": sm}));
     let execution = e["executionArn"].as_str().unwrap().to_string();
-    let deleted = call(&s.1, "DeleteStateMachine", json!({"stateMachineArn": sm}));
+    let deleted = call(&s.url, "DeleteStateMachine", json!({"stateMachineArn": sm}));
     assert_eq!(deleted.0, 200, "{deleted:?}");
     drop(s); // SIGKILL: the DELETING mark and the running execution must both survive.
 
     let s = server(dir.path());
-    let url = &s.1;
+    let url = &s.url;
     let described = call(url, "DescribeStateMachine", json!({"stateMachineArn": sm}));
     assert_eq!(described.1["status"], "DELETING", "{described:?}");
     assert_eq!(

@@ -8,8 +8,6 @@
 
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -28,30 +26,8 @@ const DEFINITION: &str = r#"{"StartAt": "Queue", "States": {
           "ItemProcessor": {"StartAt": "Item", "States": {"Item": {"Type": "Pass", "End": true}}}}}}]},
   "Done": {"Type": "Succeed"}}}"#;
 
-struct Server {
-    child: Child,
-    url: String,
-}
-
-fn start_server(data: &std::path::Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stepd"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-        .arg(data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("server said: {line:?}"))
-        .to_string();
-    Server { child, url }
-}
+mod common;
+use common::server as start_server;
 
 /// One API call; `None` when the server is gone (the call may or may not have taken effect).
 fn call(agent: &ureq::Agent, url: &str, op: &str, body: &Value) -> Option<(u16, Value)> {

@@ -5,37 +5,10 @@
 #![allow(clippy::unwrap_used)] // helpers outside #[test] functions
 
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 
-struct Server(Child, String);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn server(data: &std::path::Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stepd"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-        .arg(data)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    Server(
-        child,
-        line.trim()
-            .strip_prefix("listening on ")
-            .unwrap()
-            .to_string(),
-    )
-}
+mod common;
+use common::server;
 
 fn aws(url: &str, args: &[&str]) -> Output {
     Command::new("aws")
@@ -79,7 +52,7 @@ fn the_aws_cli_drives_a_callback_workflow() {
     )
     .unwrap();
     let created = aws_json(
-        &s.1,
+        &s.url,
         &[
             "create-state-machine",
             "--name",
@@ -92,7 +65,7 @@ fn the_aws_cli_drives_a_callback_workflow() {
     );
     let sm = created["stateMachineArn"].as_str().unwrap().to_string();
     let started = aws_json(
-        &s.1,
+        &s.url,
         &[
             "start-execution",
             "--state-machine-arn",
@@ -104,7 +77,7 @@ fn the_aws_cli_drives_a_callback_workflow() {
         ],
     );
     let arn = started["executionArn"].as_str().unwrap().to_string();
-    let history = aws_json(&s.1, &["get-execution-history", "--execution-arn", &arn]);
+    let history = aws_json(&s.url, &["get-execution-history", "--execution-arn", &arn]);
     let scheduled = history["events"]
         .as_array()
         .unwrap()
@@ -119,7 +92,7 @@ fn the_aws_cli_drives_a_callback_workflow() {
     .unwrap();
     let token = params["token"].as_str().unwrap();
     aws_json(
-        &s.1,
+        &s.url,
         &[
             "send-task-success",
             "--task-token",
@@ -128,13 +101,13 @@ fn the_aws_cli_drives_a_callback_workflow() {
             r#"{"cluster": "slurm-a"}"#,
         ],
     );
-    let described = aws_json(&s.1, &["describe-execution", "--execution-arn", &arn]);
+    let described = aws_json(&s.url, &["describe-execution", "--execution-arn", &arn]);
     assert_eq!(described["status"], "SUCCEEDED");
     let output: Value = serde_json::from_str(described["output"].as_str().unwrap()).unwrap();
     assert_eq!(output["placement"]["cluster"], "slurm-a");
     // Errors are parsed by the CLI into AWS's error names.
     let missing = aws(
-        &s.1,
+        &s.url,
         &[
             "describe-execution",
             "--execution-arn",
@@ -148,7 +121,7 @@ fn the_aws_cli_drives_a_callback_workflow() {
         String::from_utf8_lossy(&missing.stderr)
     );
     let reused = aws(
-        &s.1,
+        &s.url,
         &[
             "send-task-success",
             "--task-token",
@@ -167,7 +140,7 @@ fn boto3_gets_typed_exceptions_and_runs_an_activity_worker() {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/boto3_worker.py");
     let out = Command::new("python3")
         .arg(script)
-        .arg(&s.1)
+        .arg(&s.url)
         .output()
         .expect("python3 runs");
     assert!(
