@@ -5,7 +5,7 @@
 use crate::Error;
 use crate::records;
 use crate::writer::Writer;
-use stepd_store::{Batch, Table};
+use stepd_store::{Batch, Key, Op, Range, Table};
 
 impl Writer {
     /// Marks `arn` deleting, and removes it now if nothing of it is running. Deleting an unknown machine
@@ -24,15 +24,42 @@ impl Writer {
         Ok(())
     }
 
-    /// Removes a deleting machine once no execution of it is running (called after one finishes).
+    /// Removes a deleting machine once no execution of it is running (called after one finishes). The
+    /// store's running index is read through this batch: executions finished in it no longer count.
     pub(crate) fn forget_machine_if_idle(&mut self, arn: &str, batch: &mut Batch) {
         let deleting = self.machines.get(arn).is_some_and(|(r, _, _)| r.deleting);
-        if deleting
-            && !self
-                .live
-                .values()
-                .any(|l| l.record.state_machine_arn == arn)
-        {
+        if !deleting {
+            return;
+        }
+        let prefix = Key::new().str(arn).into_bytes();
+        let in_batch = |op: &Op| match op {
+            Op::Put { table, key, .. } | Op::Delete { table, key } => {
+                *table == Table::Running && key.starts_with(&prefix)
+            }
+        };
+        let touched: Vec<Vec<u8>> = batch
+            .ops
+            .iter()
+            .filter(|op| in_batch(op))
+            .map(|op| match op {
+                Op::Put { key, .. } | Op::Delete { key, .. } => key.clone(),
+            })
+            .collect();
+        // If more are running than this batch removes, one of the first `touched + 1` stored is still on.
+        let Ok(stored) = self.store.scan(
+            Table::Running,
+            &Range::prefix(&prefix),
+            touched.len() + 1,
+            false,
+        ) else {
+            return;
+        };
+        let running = stored
+            .into_iter()
+            .map(|(k, _)| k)
+            .chain(touched)
+            .any(|k| batch.latest(Table::Running, &k) != Some(None));
+        if !running {
             self.machines.remove(arn);
             batch.delete(Table::StateMachines, records::name_key(arn));
         }

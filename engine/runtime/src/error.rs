@@ -23,6 +23,8 @@ pub enum Error {
     TaskTimedOut(String),
     #[error("{0}")]
     InvalidDefinition(String),
+    #[error("Invalid Token: the paging token was not issued for this request")]
+    InvalidCursor,
     #[error("storage failed: {0}")]
     Store(#[from] stepd_store::Error),
     #[error("stored data is unreadable: {0}")]

@@ -1,21 +1,33 @@
-//! stepd-runtime: the durable runtime. One writer owns the live executions, applies requests with the pure
-//! interpreter (stepd-core), and commits the resulting history, journal, timers and tokens of many requests
-//! in one store batch before it answers anyone. On start it rebuilds every running execution by replaying
-//! its journal.
+//! stepd-runtime: the durable runtime. One writer applies requests with the pure interpreter (stepd-core)
+//! and commits the resulting history, journal, timers, tokens and outbox entries of many requests in one
+//! store batch before it answers anyone. Executions it has not touched lately are parked on disk and rebuilt
+//! from their journal when needed, so a start serves at once however many are running.
 //!
-//! Built so far: group commit, durable timers, task tokens and callbacks, activities (tasks workers take with
-//! GetActivityTask), StopExecution, DeleteStateMachine, recovery, retention. Not yet: task adapters (a Task
-//! that is neither a callback nor an activity fails with States.TaskFailed).
+//! Built: group commit, durable timers (one sleeper reading the timers table), task tokens and callbacks,
+//! activities, adapters with an outbox (at-least-once, idempotency keys) and the HTTP invoke resource,
+//! StopExecution, DeleteStateMachine, recovery, retention.
 
+mod adapter;
+mod adapters;
 mod deletion;
+mod dispatch;
 mod error;
+mod executions;
 mod records;
 mod recovery;
+mod retention;
 mod runtime;
 mod tags;
+mod timers;
+mod transition;
 mod writer;
 
+pub use adapter::{Adapter, Task, TaskError, TaskFuture};
+pub use adapters::http::HttpInvoke;
 pub use error::Error;
-pub use records::{ActivityRecord, ExecutionRecord, JournalEntry, StateMachineRecord, TokenTarget};
+pub use records::{
+    ActivityRecord, ExecutionRecord, JournalEntry, OutboxEntry, Parked, StateMachineRecord,
+    TokenTarget,
+};
 pub use runtime::{Config, Runtime};
 pub use tags::{MAX_TAGS, Tags};

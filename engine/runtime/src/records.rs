@@ -1,6 +1,7 @@
 //! What the runtime stores about state machines and executions, and the keys it stores them under.
 
 use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
 use stepd_core::{Event, Millis, Outcome};
 use stepd_store::Key;
 
@@ -65,6 +66,38 @@ pub struct TokenTarget {
     pub timed_out: bool,
 }
 
+/// What the writer keeps beside a running execution (table `running`), rewritten with each transition: with
+/// the journal it rebuilds the execution, so a parked execution need not stay in memory.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Parked {
+    /// Journal entries written so far (the next one's sequence number).
+    pub journal_seq: u64,
+    /// Task key → token, for tokens still outstanding.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tokens: BTreeMap<u64, String>,
+    /// Timer key → due time, for timers still armed.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub timers: BTreeMap<u64, Millis>,
+    /// Task keys of invocations handed to adapters and not yet answered (each has an outbox entry).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub tasks: BTreeSet<u64>,
+    /// Tokens of tasks that timed out or were cancelled (they answer TaskTimedOut until the end).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expired: Vec<String>,
+}
+
+/// A task invocation committed for an adapter and not yet answered (table `outbox`, key (execution, task)):
+/// redelivered with the same idempotency key after a restart.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OutboxEntry {
+    pub resource: String,
+    pub state: String,
+    pub input: serde_json::Value,
+    pub idempotency_key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<u64>,
+}
+
 /// A registered activity.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ActivityRecord {
@@ -81,6 +114,20 @@ pub(crate) fn name_key(name: &str) -> Vec<u8> {
 
 pub(crate) fn seq_key(name: &str, n: u64) -> Vec<u8> {
     Key::new().str(name).u64(n).into_bytes()
+}
+
+/// Key of `running`: (state machine, execution), so a machine's running executions are one prefix.
+pub(crate) fn running_key(machine: &str, execution: &str) -> Vec<u8> {
+    Key::new().str(machine).str(execution).into_bytes()
+}
+
+/// Key of `machine_executions`: (state machine, start, execution).
+pub(crate) fn listing_key(machine: &str, start: Millis, execution: &str) -> Vec<u8> {
+    Key::new()
+        .str(machine)
+        .i64(start)
+        .str(execution)
+        .into_bytes()
 }
 
 pub(crate) fn timer_key(due: Millis, execution: &str, timer: u64) -> Vec<u8> {

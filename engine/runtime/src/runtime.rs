@@ -11,8 +11,8 @@ use stepd_core::Millis;
 use stepd_store::{Range, Store, Table};
 use tokio::sync::{mpsc, oneshot};
 
-/// Where ARNs say the runtime lives.
-#[derive(Debug, Clone)]
+/// Where ARNs say the runtime lives, and how it keeps things.
+#[derive(Clone)]
 pub struct Config {
     pub region: String,
     pub account: String,
@@ -22,6 +22,11 @@ pub struct Config {
     pub retention: std::time::Duration,
     /// How often the background sweep removes executions past retention.
     pub sweep_every: std::time::Duration,
+    /// How many executions stay in memory after a commit; the others wait on disk until a callback,
+    /// timer or stop names them.
+    pub cache: usize,
+    /// What runs Task resources other than callbacks and activities (the first that claims one runs it).
+    pub adapters: Vec<Arc<dyn crate::Adapter>>,
 }
 
 impl Default for Config {
@@ -33,6 +38,8 @@ impl Default for Config {
             // Step Functions keeps closed Standard executions for 90 days.
             retention: std::time::Duration::from_secs(90 * 24 * 3600),
             sweep_every: std::time::Duration::from_secs(60),
+            cache: 10_000,
+            adapters: crate::adapters::builtin(),
         }
     }
 }
@@ -51,32 +58,40 @@ pub struct Runtime {
 }
 
 impl Runtime {
-    /// Recovers every running execution from `store` and starts the writer (call inside a tokio runtime).
+    /// Loads what serving needs from `store` (not the parked executions: see `recovery`), delivers again
+    /// the adapter tasks a crash interrupted, and starts the writer and the timer sleeper (call inside a
+    /// tokio runtime).
     pub fn start(store: Arc<dyn Store>, config: Config) -> Result<Runtime, Error> {
         let (tx, rx) = mpsc::unbounded_channel();
+        let (wake, woken) = mpsc::unbounded_channel();
         let mut writer = Writer {
             store: Arc::clone(&store),
             clock: config.clock,
             machines: HashMap::new(),
             live: HashMap::new(),
-            tokens: HashMap::new(),
+            cache: config.cache.max(1),
+            uses: 0,
+            ended: std::collections::HashSet::new(),
             activities: HashMap::new(),
+            adapters: config.adapters.into(),
             retention: config.retention.as_millis() as Millis,
             requests: tx.clone(),
+            timers: wake,
+            earliest: None,
             account: config.account,
             region: config.region,
             seeds: (config.clock)() as u64,
         };
-        let rearm = crate::recovery::recover(&mut writer)?;
-        let now = (config.clock)();
-        for (execution, timer, due) in rearm {
-            let tx = tx.clone();
-            let wait = u64::try_from(due - now).unwrap_or(0);
-            tokio::spawn(async move {
-                tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
-                let _ = tx.send(Request::Timer { execution, timer });
-            });
+        let redeliver = crate::recovery::recover(&mut writer)?;
+        for (execution, task, entry) in redeliver {
+            crate::dispatch::dispatch(&writer.adapters, &tx, execution, task, entry);
         }
+        tokio::spawn(crate::timers::sleeper(
+            Arc::clone(&store),
+            config.clock,
+            tx.clone(),
+            woken,
+        ));
         tokio::spawn(writer.run(rx));
         let sweeper = tx.clone();
         let every = config.sweep_every;
@@ -293,18 +308,63 @@ impl Runtime {
 
     /// Every execution of a state machine, newest first (retention bounds how many there are).
     pub fn executions(&self, state_machine: &str) -> Result<Vec<ExecutionRecord>, Error> {
-        let rows = self
-            .store
-            .scan(Table::Executions, &Range::all(), usize::MAX, false)?;
-        let mut out = Vec::new();
-        for (_, v) in rows {
-            let r: ExecutionRecord = records::from_bytes(&v)?;
-            if r.state_machine_arn == state_machine {
-                out.push(r);
+        Ok(self
+            .list_executions(state_machine, None, None, usize::MAX)?
+            .0)
+    }
+
+    /// One page of a state machine's executions, newest first, optionally only those with `status`:
+    /// up to `limit` records and, when more may follow, the cursor to pass as `after` for the next page.
+    /// Reads the machine's own index, so the cost is the page's, not the store's.
+    pub fn list_executions(
+        &self,
+        state_machine: &str,
+        status: Option<&str>,
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<(Vec<ExecutionRecord>, Option<Vec<u8>>), Error> {
+        let prefix = records::name_key(state_machine);
+        let mut range = Range::prefix(&prefix);
+        if let Some(cursor) = after {
+            if !cursor.starts_with(&prefix) {
+                return Err(Error::InvalidCursor);
+            }
+            range.end = std::ops::Bound::Excluded(cursor.to_vec());
+        }
+        // One more than asked tells whether another page follows (AWS gives no token on the last page).
+        let mut out: Vec<(Vec<u8>, ExecutionRecord)> = Vec::new();
+        const CHUNK: usize = 256;
+        loop {
+            let rows = self
+                .store
+                .scan(Table::MachineExecutions, &range, CHUNK, true)?;
+            let exhausted = rows.len() < CHUNK;
+            for (key, _) in rows {
+                range.end = std::ops::Bound::Excluded(key.clone());
+                let mut r = stepd_store::KeyReader::new(&key);
+                let (Some(_), Some(_), Some(arn)) = (r.str(), r.i64(), r.str()) else {
+                    return Err(Error::Corrupt("listing key".into()));
+                };
+                let Some(bytes) = self
+                    .store
+                    .get(Table::Executions, &records::name_key(&arn))?
+                else {
+                    continue;
+                };
+                let record: ExecutionRecord = records::from_bytes(&bytes)?;
+                if status.is_none_or(|s| s == record.status()) {
+                    out.push((key, record));
+                    if out.len() > limit {
+                        out.truncate(limit);
+                        let cursor = out.last().map(|(k, _)| k.clone());
+                        return Ok((out.into_iter().map(|(_, r)| r).collect(), cursor));
+                    }
+                }
+            }
+            if exhausted {
+                return Ok((out.into_iter().map(|(_, r)| r).collect(), None));
             }
         }
-        out.sort_by(|a, b| b.start.cmp(&a.start).then_with(|| a.name.cmp(&b.name)));
-        Ok(out)
     }
 
     /// Registered activities.

@@ -1,16 +1,20 @@
-//! The single writer: it owns every live execution, applies requests to them, and commits the resulting
-//! writes of many requests in one batch (group commit: one fsync for all), answering callers only after
-//! that commit. Timers and follow-ups are started after the commit too.
+//! The single writer: it applies requests to executions and commits the resulting writes of many requests in
+//! one batch (group commit: one fsync for all), answering callers only after that commit. Adapter tasks,
+//! activity offers and timer wake-ups start after the commit too.
+//!
+//! Executions it touched recently stay in memory (`live`, a bounded cache); any other running execution is
+//! parked on disk and rebuilt from its journal when a request names it (see `executions`).
 
 use crate::Error;
+use crate::adapter::{Adapter, TaskError};
 use crate::records::{
-    self, ActivityRecord, ExecutionRecord, JournalEntry, StateMachineRecord, TokenTarget,
+    self, ActivityRecord, ExecutionRecord, OutboxEntry, Parked, StateMachineRecord,
 };
 use serde_json::Value;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use stepd_asl::model::Definition;
-use stepd_core::{Effect, Event, Execution, Exprs, Identity, Millis, Outcome};
+use stepd_core::{Event, Execution, Exprs, Millis};
 use stepd_store::{Batch, Store, Table};
 use tokio::sync::{mpsc, oneshot};
 
@@ -70,15 +74,15 @@ pub(crate) enum Request {
         cause: Option<String>,
         reply: oneshot::Sender<Result<(), Error>>,
     },
-    /// A timer is due (sent by the sleeper the writer started).
+    /// A timer is due (sent by the timer sleeper; a timer already fired or cancelled is ignored).
     Timer { execution: String, timer: u64 },
     /// Remove finished executions past retention (sent periodically).
     Sweep,
-    /// A task with no adapter fails (sent after the commit that scheduled it).
-    NoAdapter {
+    /// An adapter finished a task (a task no longer waited for is ignored).
+    TaskDone {
         execution: String,
         task: u64,
-        resource: String,
+        result: Result<Value, TaskError>,
     },
 }
 
@@ -89,17 +93,13 @@ pub(crate) enum Answer {
     Heartbeat,
 }
 
-/// A live execution and what the writer keeps beside it.
+/// An execution held in memory, with what is stored beside it.
 pub(crate) struct Live {
     pub exec: Execution,
     pub record: ExecutionRecord,
-    pub journal_seq: u64,
-    /// Task key → token, for tokens still outstanding.
-    pub tokens: HashMap<u64, String>,
-    /// Timer key → due time, for timers still armed.
-    pub timers: HashMap<u64, Millis>,
-    /// Tokens of tasks that timed out or were cancelled (they answer TaskTimedOut until the end).
-    pub expired: Vec<String>,
+    pub parked: Parked,
+    /// When a request last used it (the cache forgets the least recently used first).
+    pub touched: u64,
 }
 
 /// Activity tasks waiting for workers, and workers waiting for tasks.
@@ -126,31 +126,41 @@ pub(crate) struct Writer {
     pub store: Arc<dyn Store>,
     pub clock: fn() -> Millis,
     pub machines: HashMap<String, (StateMachineRecord, Arc<Definition>, Arc<Exprs>)>,
+    /// Executions in memory (a cache: every running execution can be rebuilt from the store).
     pub live: HashMap<String, Live>,
-    pub tokens: HashMap<String, TokenTarget>,
+    /// How many executions `live` keeps after a commit.
+    pub cache: usize,
+    /// The use counter behind `Live::touched`.
+    pub uses: u64,
+    /// Executions that finished in the group being built (their final record is not committed yet).
+    pub ended: HashSet<String>,
     pub activities: HashMap<String, Queue>,
+    pub adapters: Arc<[Arc<dyn Adapter>]>,
     /// Milliseconds finished executions are kept.
     pub retention: Millis,
     pub requests: mpsc::UnboundedSender<Request>,
+    /// Tells the timer sleeper the earliest timer a commit armed.
+    pub timers: mpsc::UnboundedSender<Millis>,
+    /// The earliest timer armed by the group being built.
+    pub earliest: Option<Millis>,
     pub account: String,
     pub region: String,
     pub seeds: u64,
 }
 
 /// What to do once a batch is durable.
-enum After {
+pub(crate) enum After {
     Activity {
         activity: String,
         token: String,
         input: Value,
     },
     Reply(Box<dyn FnOnce() + Send>),
-    Sleep {
+    Dispatch {
         execution: String,
-        timer: u64,
-        due: Millis,
+        task: u64,
+        entry: OutboxEntry,
     },
-    Send(Request),
 }
 
 impl Writer {
@@ -183,24 +193,24 @@ impl Writer {
                 // recovers from what is durable. Replies dropped here reach callers as `Closed`.
                 return;
             }
+            self.ended.clear();
+            if let Some(due) = self.earliest.take() {
+                let _ = self.timers.send(due);
+            }
             for a in after {
                 match a {
                     After::Reply(f) => f(),
-                    After::Sleep {
+                    After::Dispatch {
                         execution,
-                        timer,
-                        due,
-                    } => {
-                        let tx = self.requests.clone();
-                        let wait = u64::try_from(due - (self.clock)()).unwrap_or(0);
-                        tokio::spawn(async move {
-                            tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
-                            let _ = tx.send(Request::Timer { execution, timer });
-                        });
-                    }
-                    After::Send(r) => {
-                        let _ = self.requests.send(r);
-                    }
+                        task,
+                        entry,
+                    } => crate::dispatch::dispatch(
+                        &self.adapters,
+                        &self.requests,
+                        execution,
+                        task,
+                        entry,
+                    ),
                     After::Activity {
                         activity,
                         token,
@@ -213,6 +223,7 @@ impl Writer {
                     }
                 }
             }
+            self.evict();
         }
     }
 
@@ -250,30 +261,38 @@ impl Writer {
                 cause,
                 reply,
             } => {
-                let result = if self.live.contains_key(&execution) {
-                    self.apply(&execution, Event::Stop { error, cause }, now, batch, after);
-                    Ok(())
-                } else {
-                    // Stopping an execution that already ended changes nothing.
-                    match self
-                        .store
-                        .get(Table::Executions, &records::name_key(&execution))
-                    {
-                        Ok(Some(_)) => Ok(()),
-                        Ok(None) => Err(Error::ExecutionDoesNotExist(execution)),
-                        Err(e) => Err(Error::Store(e)),
-                    }
-                };
+                let result = self.stop(&execution, error, cause, now, batch, after);
                 after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
             }
             Request::Timer { execution, timer } => {
-                let due = self
-                    .live
-                    .get_mut(&execution)
-                    .and_then(|l| l.timers.remove(&timer));
-                if let Some(due) = due {
+                // A store failure here leaves the timer in its table: the next start fires it.
+                if let Ok(true) = self.load(&execution)
+                    && let Some(live) = self.live.get_mut(&execution)
+                    && let Some(due) = live.parked.timers.remove(&timer)
+                {
                     batch.delete(Table::Timers, records::timer_key(due, &execution, timer));
                     self.apply(&execution, Event::TimerFired { timer }, now, batch, after);
+                }
+            }
+            Request::TaskDone {
+                execution,
+                task,
+                result,
+            } => {
+                if let Ok(true) = self.load(&execution)
+                    && let Some(live) = self.live.get_mut(&execution)
+                    && live.parked.tasks.remove(&task)
+                {
+                    batch.delete(Table::Outbox, records::seq_key(&execution, task));
+                    let event = match result {
+                        Ok(output) => Event::TaskSucceeded { task, output },
+                        Err(e) => Event::TaskFailed {
+                            task,
+                            error: e.error,
+                            cause: e.cause,
+                        },
+                    };
+                    self.apply(&execution, event, now, batch, after);
                 }
             }
             Request::Sweep => self.sweep(now, batch),
@@ -287,33 +306,8 @@ impl Writer {
                 after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
             }
             Request::CreateActivity { name, tags, reply } => {
-                let arn = format!(
-                    "arn:aws:states:{}:{}:activity:{name}",
-                    self.region, self.account
-                );
-                // Creating an existing activity again answers it unchanged (AWS is idempotent here).
-                let key = records::name_key(&arn);
-                let exists = match batch.latest(Table::Activities, &key) {
-                    Some(pending) => pending.is_some(),
-                    None => matches!(self.store.get(Table::Activities, &key), Ok(Some(_))),
-                };
-                if exists {
-                    after.push(After::Reply(Box::new(move || drop(reply.send(Ok(arn))))));
-                    return;
-                }
-                let record = ActivityRecord {
-                    arn: arn.clone(),
-                    name,
-                    created: now,
-                    tags,
-                };
-                batch.put(
-                    Table::Activities,
-                    records::name_key(&arn),
-                    records::to_bytes(&record),
-                );
-                self.activities.entry(arn.clone()).or_default();
-                after.push(After::Reply(Box::new(move || drop(reply.send(Ok(arn))))));
+                let result = self.create_activity(name, tags, now, batch);
+                after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
             }
             Request::DeleteMachine { arn, reply } => {
                 let result = self.delete_machine(&arn, batch);
@@ -336,20 +330,37 @@ impl Writer {
                     None => queue.waiters.push_back(reply),
                 }
             }
-            Request::NoAdapter {
-                execution,
-                task,
-                resource,
-            } => {
-                let cause = format!("No adapter runs the resource '{resource}' on this server");
-                let event = Event::TaskFailed {
-                    task,
-                    error: "States.TaskFailed".into(),
-                    cause,
-                };
-                self.apply(&execution, event, now, batch, after);
-            }
         }
+    }
+
+    fn create_activity(
+        &mut self,
+        name: String,
+        tags: crate::Tags,
+        now: Millis,
+        batch: &mut Batch,
+    ) -> Result<String, Error> {
+        let arn = format!(
+            "arn:aws:states:{}:{}:activity:{name}",
+            self.region, self.account
+        );
+        // Creating an existing activity again answers it unchanged (AWS is idempotent here).
+        let key = records::name_key(&arn);
+        let exists = match batch.latest(Table::Activities, &key) {
+            Some(pending) => pending.is_some(),
+            None => self.store.get(Table::Activities, &key)?.is_some(),
+        };
+        if !exists {
+            let record = ActivityRecord {
+                arn: arn.clone(),
+                name,
+                created: now,
+                tags,
+            };
+            batch.put(Table::Activities, key, records::to_bytes(&record));
+            self.activities.entry(arn.clone()).or_default();
+        }
+        Ok(arn)
     }
 
     fn register(
@@ -400,308 +411,4 @@ impl Writer {
         );
         Ok(arn)
     }
-
-    fn start(
-        &mut self,
-        machine: &str,
-        name: &str,
-        input: Value,
-        now: Millis,
-        batch: &mut Batch,
-        after: &mut Vec<After>,
-    ) -> Result<String, Error> {
-        let Some((sm, def, exprs)) = self.machines.get(machine) else {
-            return Err(Error::StateMachineDoesNotExist(machine.to_string()));
-        };
-        if sm.deleting {
-            return Err(Error::StateMachineDeleting(machine.to_string()));
-        }
-        let arn = format!(
-            "arn:aws:states:{}:{}:execution:{}:{name}",
-            self.region, self.account, sm.name
-        );
-        // StartExecution is idempotent for a running execution with the same name and input.
-        if let Some(live) = self.live.get(&arn) {
-            return if live.record.input == input {
-                Ok(arn)
-            } else {
-                Err(Error::ExecutionAlreadyExists(arn))
-            };
-        }
-        if self
-            .store
-            .get(Table::Executions, &records::name_key(&arn))?
-            .is_some()
-        {
-            return Err(Error::ExecutionAlreadyExists(arn));
-        }
-        // The seed makes task tokens unguessable: it comes from the OS's randomness (std seeds its hasher
-        // keys from it) mixed with a counter.
-        self.seeds = self.seeds.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let seed = {
-            use std::hash::{BuildHasher, Hasher};
-            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-            h.write_u64(self.seeds);
-            h.finish()
-        };
-        let record = ExecutionRecord {
-            arn: arn.clone(),
-            name: name.to_string(),
-            state_machine_arn: machine.to_string(),
-            input: input.clone(),
-            start: now,
-            seed,
-            stop: None,
-            outcome: None,
-        };
-        let exec = execution(&record, sm, def, exprs);
-        batch.put(
-            Table::Executions,
-            records::name_key(&arn),
-            records::to_bytes(&record),
-        );
-        batch.put(Table::Running, records::name_key(&arn), Vec::new());
-        self.live.insert(
-            arn.clone(),
-            Live {
-                exec,
-                record,
-                journal_seq: 0,
-                tokens: HashMap::new(),
-                timers: HashMap::new(),
-                expired: Vec::new(),
-            },
-        );
-        self.apply(&arn, Event::Start { input }, now, batch, after);
-        Ok(arn)
-    }
-
-    fn callback(
-        &mut self,
-        token: &str,
-        answer: Answer,
-        now: Millis,
-        batch: &mut Batch,
-        after: &mut Vec<After>,
-    ) -> Result<(), Error> {
-        let Some(target) = self.tokens.get(token).cloned() else {
-            return Err(Error::TaskDoesNotExist(token.to_string()));
-        };
-        if target.timed_out {
-            return Err(Error::TaskTimedOut(token.to_string()));
-        }
-        let event = match answer {
-            Answer::Success(output) => Event::TaskSucceeded {
-                task: target.task,
-                output,
-            },
-            Answer::Failure { error, cause } => Event::TaskFailed {
-                task: target.task,
-                error,
-                cause,
-            },
-            Answer::Heartbeat => Event::TaskHeartbeat { task: target.task },
-        };
-        if !matches!(event, Event::TaskHeartbeat { .. }) {
-            self.forget_token(&target.execution, target.task, batch);
-        }
-        self.apply(&target.execution, event, now, batch, after);
-        Ok(())
-    }
-
-    fn forget_token(&mut self, execution: &str, task: u64, batch: &mut Batch) {
-        if let Some(token) = self
-            .live
-            .get_mut(execution)
-            .and_then(|l| l.tokens.remove(&task))
-        {
-            self.tokens.remove(&token);
-            batch.delete(Table::Tokens, records::name_key(&token));
-        }
-    }
-
-    /// Applies one event, journals it, and turns the transition into writes and after-commit actions.
-    fn apply(
-        &mut self,
-        arn: &str,
-        event: Event,
-        now: Millis,
-        batch: &mut Batch,
-        after: &mut Vec<After>,
-    ) {
-        let Some(live) = self.live.get_mut(arn) else {
-            return;
-        };
-        let journal = JournalEntry {
-            at: now,
-            event: event.clone(),
-        };
-        let Ok(t) = live.exec.apply(event, now) else {
-            return;
-        };
-        batch.put(
-            Table::Journal,
-            records::seq_key(arn, live.journal_seq),
-            records::to_bytes(&journal),
-        );
-        live.journal_seq += 1;
-        for e in &t.events {
-            batch.put(
-                Table::History,
-                records::seq_key(arn, e.id),
-                records::to_bytes(&e.to_aws_json()),
-            );
-        }
-        let mut finished = None;
-        for effect in t.effects {
-            match effect {
-                Effect::InvokeTask(inv) => match inv.token {
-                    Some(token) => {
-                        let activity =
-                            stepd_core::is_activity(&inv.resource).then(|| inv.resource.clone());
-                        if let Some(a) = &activity {
-                            after.push(After::Activity {
-                                activity: a.clone(),
-                                token: token.clone(),
-                                input: inv.input.clone(),
-                            });
-                        }
-                        let target = TokenTarget {
-                            execution: arn.to_string(),
-                            task: inv.task,
-                            input: activity.as_ref().map(|_| inv.input.clone()),
-                            activity,
-                            timed_out: false,
-                        };
-                        batch.put(
-                            Table::Tokens,
-                            records::name_key(&token),
-                            records::to_bytes(&target),
-                        );
-                        live.tokens.insert(inv.task, token.clone());
-                        self.tokens.insert(token, target);
-                    }
-                    None => after.push(After::Send(Request::NoAdapter {
-                        execution: arn.to_string(),
-                        task: inv.task,
-                        resource: inv.resource,
-                    })),
-                },
-                Effect::ArmTimer { timer, due } => {
-                    batch.put(
-                        Table::Timers,
-                        records::timer_key(due, arn, timer),
-                        Vec::new(),
-                    );
-                    live.timers.insert(timer, due);
-                    after.push(After::Sleep {
-                        execution: arn.to_string(),
-                        timer,
-                        due,
-                    });
-                }
-                Effect::CancelTimer { timer } => {
-                    if let Some(due) = live.timers.remove(&timer) {
-                        batch.delete(Table::Timers, records::timer_key(due, arn, timer));
-                    }
-                }
-                Effect::CancelTask { task } => {
-                    // The task timed out (or its branch was cancelled): its token now answers
-                    // TaskTimedOut until the execution ends.
-                    if let Some(token) = live.tokens.remove(&task)
-                        && let Some(target) = self.tokens.get_mut(&token)
-                    {
-                        target.timed_out = true;
-                        target.activity = None;
-                        target.input = None;
-                        batch.put(
-                            Table::Tokens,
-                            records::name_key(&token),
-                            records::to_bytes(&*target),
-                        );
-                        live.expired.push(token);
-                    }
-                }
-                Effect::Finish(outcome) => finished = Some(outcome),
-            }
-        }
-        if let Some(outcome) = finished {
-            self.finish(arn, outcome, now, batch);
-        }
-    }
-
-    fn finish(&mut self, arn: &str, outcome: Outcome, now: Millis, batch: &mut Batch) {
-        let Some(mut live) = self.live.remove(arn) else {
-            return;
-        };
-        live.record.stop = Some(now);
-        live.record.outcome = Some(outcome);
-        batch.put(
-            Table::Executions,
-            records::name_key(arn),
-            records::to_bytes(&live.record),
-        );
-        batch.delete(Table::Running, records::name_key(arn));
-        batch.put(Table::Finished, records::timer_key(now, arn, 0), Vec::new());
-        for token in live.tokens.values().chain(&live.expired) {
-            self.tokens.remove(token);
-            batch.delete(Table::Tokens, records::name_key(token));
-        }
-        for (timer, due) in live.timers {
-            batch.delete(Table::Timers, records::timer_key(due, arn, timer));
-        }
-        self.forget_machine_if_idle(&live.record.state_machine_arn, batch);
-    }
-}
-
-impl Writer {
-    /// Removes up to a thousand finished executions older than the retention period: record, history,
-    /// journal and index entry, in the same batch.
-    fn sweep(&mut self, now: Millis, batch: &mut Batch) {
-        let before = stepd_store::Key::new()
-            .i64(now.saturating_sub(self.retention))
-            .into_bytes();
-        let range = stepd_store::Range {
-            start: std::ops::Bound::Unbounded,
-            end: std::ops::Bound::Excluded(before),
-        };
-        let Ok(old) = self.store.scan(Table::Finished, &range, 1_000, false) else {
-            return;
-        };
-        for (key, _) in old {
-            let mut r = stepd_store::KeyReader::new(&key);
-            let (Some(_), Some(arn)) = (r.i64(), r.str()) else {
-                continue;
-            };
-            let prefix = records::name_key(&arn);
-            for table in [Table::History, Table::Journal] {
-                let Ok(rows) = self.store.scan(
-                    table,
-                    &stepd_store::Range::prefix(&prefix),
-                    usize::MAX,
-                    false,
-                ) else {
-                    continue;
-                };
-                for (k, _) in rows {
-                    batch.delete(table, k);
-                }
-            }
-            batch.delete(Table::Executions, prefix);
-            batch.delete(Table::Finished, key);
-        }
-    }
-}
-
-/// A fresh execution object for a record (the same identity and seed rebuild the same execution).
-pub(crate) fn execution(
-    record: &ExecutionRecord,
-    sm: &StateMachineRecord,
-    def: &Arc<Definition>,
-    exprs: &Arc<Exprs>,
-) -> Execution {
-    let mut identity = Identity::local(&sm.name, &record.name, record.start);
-    identity.execution_arn = record.arn.clone();
-    identity.state_machine_arn = sm.arn.clone();
-    Execution::new(Arc::clone(def), Arc::clone(exprs), identity, record.seed)
 }

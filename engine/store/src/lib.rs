@@ -28,8 +28,11 @@ pub enum Table {
     Versions,
     /// Execution ARN → record (status, input, output, error, times).
     Executions,
-    /// Execution ARN → nothing: the executions still RUNNING, scanned at recovery.
+    /// (state machine ARN, execution ARN) → what the writer keeps beside a RUNNING execution (its journal
+    /// length, outstanding tokens, timers and adapter tasks), so a parked execution can leave memory.
     Running,
+    /// (state machine ARN, start time, execution ARN) → nothing: ListExecutions' index, newest last.
+    MachineExecutions,
     /// (execution ARN, event id) → history event.
     History,
     /// (execution ARN, sequence) → an input event the interpreter applied (replay rebuilds from these).
@@ -42,6 +45,8 @@ pub enum Table {
     Tokens,
     /// Activity ARN → record.
     Activities,
+    /// Task token → nothing: activity tasks not yet answered (offered to workers again after a restart).
+    ActivityTasks,
     /// Schedule name → record.
     Schedules,
     /// (stop time, execution ARN) → nothing: finished executions in the order retention removes them.
@@ -49,17 +54,19 @@ pub enum Table {
 }
 
 impl Table {
-    pub const ALL: [Table; 12] = [
+    pub const ALL: [Table; 14] = [
         Table::StateMachines,
         Table::Versions,
         Table::Executions,
         Table::Running,
+        Table::MachineExecutions,
         Table::History,
         Table::Journal,
         Table::Outbox,
         Table::Timers,
         Table::Tokens,
         Table::Activities,
+        Table::ActivityTasks,
         Table::Schedules,
         Table::Finished,
     ];
@@ -70,12 +77,14 @@ impl Table {
             Table::Versions => "versions",
             Table::Executions => "executions",
             Table::Running => "running",
+            Table::MachineExecutions => "machine_executions",
             Table::History => "history",
             Table::Journal => "journal",
             Table::Outbox => "outbox",
             Table::Timers => "timers",
             Table::Tokens => "tokens",
             Table::Activities => "activities",
+            Table::ActivityTasks => "activity_tasks",
             Table::Schedules => "schedules",
             Table::Finished => "finished",
         }

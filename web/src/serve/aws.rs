@@ -55,6 +55,7 @@ impl From<Error> for ApiError {
             Error::TaskDoesNotExist(_) => "TaskDoesNotExist",
             Error::TaskTimedOut(_) => "TaskTimedOut",
             Error::InvalidDefinition(_) => "InvalidDefinition",
+            Error::InvalidCursor => "InvalidToken",
             Error::Store(_) | Error::Corrupt(_) | Error::Closed => "InternalFailure",
         };
         ApiError(name, e.to_string())
@@ -247,10 +248,14 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
             let sm = field(input, "stateMachineArn")?;
             rt.state_machine(sm)?;
             let filter = optional(input, "statusFilter")?;
-            let all: Vec<Value> = rt
-                .executions(sm)?
+            let after = match optional(input, "nextToken")? {
+                Some(t) => Some(unhex(t).ok_or(Error::InvalidCursor)?),
+                None => None,
+            };
+            let (records, next) =
+                rt.list_executions(sm, filter, after.as_deref(), max_results(input))?;
+            let items: Vec<Value> = records
                 .iter()
-                .filter(|r| filter.is_none_or(|f| f == r.status()))
                 .map(|r| {
                     let mut item = json!({"executionArn": r.arn, "stateMachineArn": r.state_machine_arn, "name": r.name,
                         "status": r.status(), "startDate": seconds(r.start)});
@@ -260,7 +265,12 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
                     item
                 })
                 .collect();
-            page(input, all, "executions")
+            let mut out = json!({ "executions": items });
+            if let Some(next) = next {
+                out["nextToken"] =
+                    json!(next.iter().map(|b| format!("{b:02x}")).collect::<String>());
+            }
+            Ok(out)
         }
         "CreateActivity" => {
             let arn = rt
@@ -364,13 +374,29 @@ fn describe_machine(m: &stepd_runtime::StateMachineRecord) -> Value {
 }
 
 /// One page of a list (`maxResults` up to 1,000, default 100; `nextToken` is the offset).
-fn page(input: &Value, all: Vec<Value>, key: &str) -> Result<Value, ApiError> {
-    let max = input
+/// `maxResults`: 0 or absent means 100; AWS allows at most 1000.
+fn max_results(input: &Value) -> usize {
+    input
         .get("maxResults")
         .and_then(Value::as_u64)
         .filter(|n| *n > 0)
         .unwrap_or(100)
-        .min(1000) as usize;
+        .min(1000) as usize
+}
+
+/// Bytes back from a lowercase hex paging token.
+fn unhex(t: &str) -> Option<Vec<u8>> {
+    if !t.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..t.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(t.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+fn page(input: &Value, all: Vec<Value>, key: &str) -> Result<Value, ApiError> {
+    let max = max_results(input);
     let start = match optional(input, "nextToken")? {
         Some(t) => t
             .parse::<usize>()

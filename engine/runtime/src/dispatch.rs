@@ -1,0 +1,49 @@
+//! Handing committed task invocations to adapters, and their answers back to the writer.
+
+use crate::adapter::{Adapter, Task, TaskError};
+use crate::records::OutboxEntry;
+use crate::writer::Request;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// Starts one invocation on the adapter that claims its resource (called only after the outbox entry is
+/// durable); its result comes back to the writer as `TaskDone`. A resource no adapter claims fails the
+/// task with `States.TaskFailed`, through the same path, so Retry and Catch apply.
+pub(crate) fn dispatch(
+    adapters: &[Arc<dyn Adapter>],
+    requests: &mpsc::UnboundedSender<Request>,
+    execution: String,
+    task: u64,
+    entry: OutboxEntry,
+) {
+    let job = Task {
+        execution: execution.clone(),
+        state: entry.state,
+        resource: entry.resource,
+        input: entry.input,
+        idempotency_key: entry.idempotency_key,
+        timeout_seconds: entry.timeout_seconds,
+    };
+    let running = adapters
+        .iter()
+        .find(|a| a.handles(&job.resource))
+        .map(|a| a.invoke(job.clone()));
+    let requests = requests.clone();
+    tokio::spawn(async move {
+        let result = match running {
+            Some(f) => f.await,
+            None => Err(TaskError {
+                error: "States.TaskFailed".into(),
+                cause: format!(
+                    "No adapter runs the resource '{}' on this server",
+                    job.resource
+                ),
+            }),
+        };
+        let _ = requests.send(Request::TaskDone {
+            execution,
+            task,
+            result,
+        });
+    });
+}

@@ -1,0 +1,252 @@
+//! Executions in the writer: starting one, finding one (from the in-memory cache, or rebuilt from its
+//! journal when it was parked on disk), stopping one, answering its task tokens, and forgetting the least
+//! recently used ones after a commit so memory stays bounded however many are parked.
+
+use crate::Error;
+use crate::records::{
+    self, ExecutionRecord, JournalEntry, Parked, StateMachineRecord, TokenTarget,
+};
+use crate::writer::{After, Answer, Live, Writer};
+use serde_json::Value;
+use std::sync::Arc;
+use stepd_asl::model::Definition;
+use stepd_core::{Event, Execution, Exprs, Identity, Millis};
+use stepd_store::{Batch, Range, Table};
+
+impl Writer {
+    pub(crate) fn start(
+        &mut self,
+        machine: &str,
+        name: &str,
+        input: Value,
+        now: Millis,
+        batch: &mut Batch,
+        after: &mut Vec<After>,
+    ) -> Result<String, Error> {
+        let Some((sm, def, exprs)) = self.machines.get(machine) else {
+            return Err(Error::StateMachineDoesNotExist(machine.to_string()));
+        };
+        if sm.deleting {
+            return Err(Error::StateMachineDeleting(machine.to_string()));
+        }
+        let arn = format!(
+            "arn:aws:states:{}:{}:execution:{}:{name}",
+            self.region, self.account, sm.name
+        );
+        // StartExecution is idempotent for a running execution with the same name and input; a closed one
+        // (or another input) is ExecutionAlreadyExists, as in AWS.
+        if let Some(live) = self.live.get(&arn) {
+            return if live.record.input == input {
+                Ok(arn)
+            } else {
+                Err(Error::ExecutionAlreadyExists(arn))
+            };
+        }
+        if self.ended.contains(&arn) {
+            return Err(Error::ExecutionAlreadyExists(arn));
+        }
+        if let Some(bytes) = self
+            .store
+            .get(Table::Executions, &records::name_key(&arn))?
+        {
+            let existing: ExecutionRecord = records::from_bytes(&bytes)?;
+            return if existing.outcome.is_none() && existing.input == input {
+                Ok(arn)
+            } else {
+                Err(Error::ExecutionAlreadyExists(arn))
+            };
+        }
+        // The seed makes task tokens unguessable: it comes from the OS's randomness (std seeds its hasher
+        // keys from it) mixed with a counter.
+        self.seeds = self.seeds.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let seed = {
+            use std::hash::{BuildHasher, Hasher};
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u64(self.seeds);
+            h.finish()
+        };
+        let record = ExecutionRecord {
+            arn: arn.clone(),
+            name: name.to_string(),
+            state_machine_arn: machine.to_string(),
+            input: input.clone(),
+            start: now,
+            seed,
+            stop: None,
+            outcome: None,
+        };
+        let exec = execution(&record, sm, def, exprs);
+        batch.put(
+            Table::Executions,
+            records::name_key(&arn),
+            records::to_bytes(&record),
+        );
+        batch.put(
+            Table::MachineExecutions,
+            records::listing_key(machine, now, &arn),
+            Vec::new(),
+        );
+        self.uses += 1;
+        self.live.insert(
+            arn.clone(),
+            Live {
+                exec,
+                record,
+                parked: Parked::default(),
+                touched: self.uses,
+            },
+        );
+        self.apply(&arn, Event::Start { input }, now, batch, after);
+        Ok(arn)
+    }
+
+    /// Makes sure a running execution is in memory: `Ok(false)` when it is not running (finished, or never
+    /// was). A parked one is rebuilt by replaying its journal with the recorded times.
+    pub(crate) fn load(&mut self, arn: &str) -> Result<bool, Error> {
+        self.uses += 1;
+        if let Some(live) = self.live.get_mut(arn) {
+            live.touched = self.uses;
+            return Ok(true);
+        }
+        if self.ended.contains(arn) {
+            return Ok(false);
+        }
+        // Not in memory and not touched by this group, so the store has all of it.
+        let Some(bytes) = self.store.get(Table::Executions, &records::name_key(arn))? else {
+            return Ok(false);
+        };
+        let record: ExecutionRecord = records::from_bytes(&bytes)?;
+        if record.outcome.is_some() {
+            return Ok(false);
+        }
+        let (sm, def, exprs) = self
+            .machines
+            .get(&record.state_machine_arn)
+            .ok_or_else(|| Error::Corrupt(format!("{arn}: its state machine is gone")))?;
+        let key = records::running_key(&record.state_machine_arn, arn);
+        let parked: Parked = match self.store.get(Table::Running, &key)? {
+            Some(b) => records::from_bytes(&b)?,
+            None => return Err(Error::Corrupt(format!("{arn}: running without its entry"))),
+        };
+        let mut exec = execution(&record, sm, def, exprs);
+        let journal = self.store.scan(
+            Table::Journal,
+            &Range::prefix(&records::name_key(arn)),
+            usize::MAX,
+            false,
+        )?;
+        if journal.len() as u64 != parked.journal_seq {
+            return Err(Error::Corrupt(format!("{arn}: journal length differs")));
+        }
+        for (_, v) in &journal {
+            let entry: JournalEntry = records::from_bytes(v)?;
+            exec.apply(entry.event, entry.at)
+                .map_err(|e| Error::Corrupt(format!("{arn}: replay: {e}")))?;
+        }
+        let live = Live {
+            exec,
+            record,
+            parked,
+            touched: self.uses,
+        };
+        self.live.insert(arn.to_string(), live);
+        Ok(true)
+    }
+
+    /// Forgets the least recently used executions beyond the cache's size (called after a commit, when
+    /// everything in memory is also in the store).
+    pub(crate) fn evict(&mut self) {
+        if self.live.len() <= self.cache {
+            return;
+        }
+        let keep = self.cache - self.cache / 10;
+        let mut ages: Vec<(u64, &String)> = self.live.iter().map(|(k, l)| (l.touched, k)).collect();
+        let surplus = ages.len() - keep;
+        ages.select_nth_unstable(surplus - 1);
+        let gone: Vec<String> = ages[..surplus].iter().map(|(_, k)| (*k).clone()).collect();
+        for k in gone {
+            self.live.remove(&k);
+        }
+    }
+
+    pub(crate) fn stop(
+        &mut self,
+        execution: &str,
+        error: Option<String>,
+        cause: Option<String>,
+        now: Millis,
+        batch: &mut Batch,
+        after: &mut Vec<After>,
+    ) -> Result<(), Error> {
+        if self.load(execution)? {
+            self.apply(execution, Event::Stop { error, cause }, now, batch, after);
+            return Ok(());
+        }
+        // Stopping an execution that already ended changes nothing.
+        if self.ended.contains(execution)
+            || self
+                .store
+                .get(Table::Executions, &records::name_key(execution))?
+                .is_some()
+        {
+            Ok(())
+        } else {
+            Err(Error::ExecutionDoesNotExist(execution.to_string()))
+        }
+    }
+
+    pub(crate) fn callback(
+        &mut self,
+        token: &str,
+        answer: Answer,
+        now: Millis,
+        batch: &mut Batch,
+        after: &mut Vec<After>,
+    ) -> Result<(), Error> {
+        let unknown = || Error::TaskDoesNotExist(token.to_string());
+        let Some(bytes) = self.store.get(Table::Tokens, &records::name_key(token))? else {
+            return Err(unknown());
+        };
+        let target: TokenTarget = records::from_bytes(&bytes)?;
+        // The execution in memory is the authority (the stored token may be answered earlier in this group).
+        if !self.load(&target.execution)? {
+            return Err(unknown());
+        }
+        let Some(live) = self.live.get_mut(&target.execution) else {
+            return Err(unknown());
+        };
+        if live.parked.tokens.get(&target.task).map(String::as_str) != Some(token) {
+            return Err(if live.parked.expired.iter().any(|t| t == token) {
+                Error::TaskTimedOut(token.to_string())
+            } else {
+                unknown()
+            });
+        }
+        let task = target.task;
+        let event = match answer {
+            Answer::Success(output) => Event::TaskSucceeded { task, output },
+            Answer::Failure { error, cause } => Event::TaskFailed { task, error, cause },
+            Answer::Heartbeat => Event::TaskHeartbeat { task },
+        };
+        if !matches!(event, Event::TaskHeartbeat { .. }) {
+            live.parked.tokens.remove(&task);
+            batch.delete(Table::Tokens, records::name_key(token));
+            batch.delete(Table::ActivityTasks, records::name_key(token));
+        }
+        self.apply(&target.execution, event, now, batch, after);
+        Ok(())
+    }
+}
+
+/// A fresh execution object for a record (the same identity and seed rebuild the same execution).
+pub(crate) fn execution(
+    record: &ExecutionRecord,
+    sm: &StateMachineRecord,
+    def: &Arc<Definition>,
+    exprs: &Arc<Exprs>,
+) -> Execution {
+    let mut identity = Identity::local(&sm.name, &record.name, record.start);
+    identity.execution_arn = record.arn.clone();
+    identity.state_machine_arn = sm.arn.clone();
+    Execution::new(Arc::clone(def), Arc::clone(exprs), identity, record.seed)
+}

@@ -1,0 +1,174 @@
+//! Turning one applied event into writes: the journal entry, the history events, and the effects made
+//! durable (tokens, timers, outbox entries, the final record) in the group's batch, with what must happen
+//! after the commit (adapter dispatch, activity offers) queued beside it.
+
+use crate::records::{self, OutboxEntry, TokenTarget};
+use crate::writer::{After, Writer};
+use stepd_core::{Effect, Event, Millis, Outcome};
+use stepd_store::{Batch, Table};
+
+impl Writer {
+    /// Applies one event to an execution in memory (`load` it first), journals it, and turns the
+    /// transition into writes and after-commit actions.
+    pub(crate) fn apply(
+        &mut self,
+        arn: &str,
+        event: Event,
+        now: Millis,
+        batch: &mut Batch,
+        after: &mut Vec<After>,
+    ) {
+        let Some(live) = self.live.get_mut(arn) else {
+            return;
+        };
+        let journal = records::JournalEntry {
+            at: now,
+            event: event.clone(),
+        };
+        let Ok(t) = live.exec.apply(event, now) else {
+            return;
+        };
+        batch.put(
+            Table::Journal,
+            records::seq_key(arn, live.parked.journal_seq),
+            records::to_bytes(&journal),
+        );
+        live.parked.journal_seq += 1;
+        for e in &t.events {
+            batch.put(
+                Table::History,
+                records::seq_key(arn, e.id),
+                records::to_bytes(&e.to_aws_json()),
+            );
+        }
+        let mut finished = None;
+        let mut earliest = self.earliest;
+        for effect in t.effects {
+            match effect {
+                Effect::InvokeTask(inv) => match inv.token {
+                    Some(token) => {
+                        let activity =
+                            stepd_core::is_activity(&inv.resource).then(|| inv.resource.clone());
+                        if let Some(a) = &activity {
+                            batch.put(Table::ActivityTasks, records::name_key(&token), Vec::new());
+                            after.push(After::Activity {
+                                activity: a.clone(),
+                                token: token.clone(),
+                                input: inv.input.clone(),
+                            });
+                        }
+                        let target = TokenTarget {
+                            execution: arn.to_string(),
+                            task: inv.task,
+                            input: activity.as_ref().map(|_| inv.input.clone()),
+                            activity,
+                            timed_out: false,
+                        };
+                        batch.put(
+                            Table::Tokens,
+                            records::name_key(&token),
+                            records::to_bytes(&target),
+                        );
+                        live.parked.tokens.insert(inv.task, token);
+                    }
+                    None => {
+                        let entry = OutboxEntry {
+                            resource: inv.resource,
+                            state: inv.state,
+                            input: inv.input,
+                            idempotency_key: inv.idempotency_key,
+                            timeout_seconds: inv.timeout_seconds,
+                        };
+                        batch.put(
+                            Table::Outbox,
+                            records::seq_key(arn, inv.task),
+                            records::to_bytes(&entry),
+                        );
+                        live.parked.tasks.insert(inv.task);
+                        after.push(After::Dispatch {
+                            execution: arn.to_string(),
+                            task: inv.task,
+                            entry,
+                        });
+                    }
+                },
+                Effect::ArmTimer { timer, due } => {
+                    batch.put(
+                        Table::Timers,
+                        records::timer_key(due, arn, timer),
+                        Vec::new(),
+                    );
+                    live.parked.timers.insert(timer, due);
+                    earliest = Some(earliest.map_or(due, |e: Millis| e.min(due)));
+                }
+                Effect::CancelTimer { timer } => {
+                    if let Some(due) = live.parked.timers.remove(&timer) {
+                        batch.delete(Table::Timers, records::timer_key(due, arn, timer));
+                    }
+                }
+                Effect::CancelTask { task } => {
+                    // The task timed out (or its branch was cancelled): its token now answers
+                    // TaskTimedOut until the execution ends; an adapter's late answer is ignored.
+                    if let Some(token) = live.parked.tokens.remove(&task) {
+                        let target = TokenTarget {
+                            execution: arn.to_string(),
+                            task,
+                            activity: None,
+                            input: None,
+                            timed_out: true,
+                        };
+                        batch.put(
+                            Table::Tokens,
+                            records::name_key(&token),
+                            records::to_bytes(&target),
+                        );
+                        batch.delete(Table::ActivityTasks, records::name_key(&token));
+                        live.parked.expired.push(token);
+                    } else if live.parked.tasks.remove(&task) {
+                        batch.delete(Table::Outbox, records::seq_key(arn, task));
+                    }
+                }
+                Effect::Finish(outcome) => finished = Some(outcome),
+            }
+        }
+        if finished.is_none() {
+            batch.put(
+                Table::Running,
+                records::running_key(&live.record.state_machine_arn, arn),
+                records::to_bytes(&live.parked),
+            );
+        }
+        self.earliest = earliest;
+        if let Some(outcome) = finished {
+            self.finish(arn, outcome, now, batch);
+        }
+    }
+
+    fn finish(&mut self, arn: &str, outcome: Outcome, now: Millis, batch: &mut Batch) {
+        let Some(mut live) = self.live.remove(arn) else {
+            return;
+        };
+        self.ended.insert(arn.to_string());
+        live.record.stop = Some(now);
+        live.record.outcome = Some(outcome);
+        let machine = live.record.state_machine_arn.clone();
+        batch.put(
+            Table::Executions,
+            records::name_key(arn),
+            records::to_bytes(&live.record),
+        );
+        batch.delete(Table::Running, records::running_key(&machine, arn));
+        batch.put(Table::Finished, records::timer_key(now, arn, 0), Vec::new());
+        for token in live.parked.tokens.values().chain(&live.parked.expired) {
+            batch.delete(Table::Tokens, records::name_key(token));
+            batch.delete(Table::ActivityTasks, records::name_key(token));
+        }
+        for (timer, due) in live.parked.timers {
+            batch.delete(Table::Timers, records::timer_key(due, arn, timer));
+        }
+        for task in live.parked.tasks {
+            batch.delete(Table::Outbox, records::seq_key(arn, task));
+        }
+        self.forget_machine_if_idle(&machine, batch);
+    }
+}
