@@ -5,13 +5,13 @@
 use crate::Error;
 use crate::records;
 use crate::writer::Writer;
-use stepd_store::{Batch, Key, Op, Range, Table};
+use stepd_store::{Batch, Op, Range, Table};
 
 impl Writer {
     /// Marks `arn` deleting, and removes it now if nothing of it is running. Deleting an unknown machine
     /// succeeds, as in AWS.
     pub(crate) fn delete_machine(&mut self, arn: &str, batch: &mut Batch) -> Result<(), Error> {
-        let Some((record, _, _)) = self.machines.get_mut(arn) else {
+        let Some(record) = self.machines.get_mut(arn) else {
             return Ok(());
         };
         record.deleting = true;
@@ -27,11 +27,11 @@ impl Writer {
     /// Removes a deleting machine once no execution of it is running (called after one finishes). The
     /// store's running index is read through this batch: executions finished in it no longer count.
     pub(crate) fn forget_machine_if_idle(&mut self, arn: &str, batch: &mut Batch) {
-        let deleting = self.machines.get(arn).is_some_and(|(r, _, _)| r.deleting);
+        let deleting = self.machines.get(arn).is_some_and(|r| r.deleting);
         if !deleting {
             return;
         }
-        let prefix = Key::new().str(arn).into_bytes();
+        let prefix = records::machine_prefix(arn);
         let in_batch = |op: &Op| match op {
             Op::Put { table, key, .. } | Op::Delete { table, key } => {
                 *table == Table::Running && key.starts_with(&prefix)

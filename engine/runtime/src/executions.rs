@@ -3,14 +3,12 @@
 //! recently used ones after a commit so memory stays bounded however many are parked.
 
 use crate::Error;
-use crate::records::{
-    self, ExecutionRecord, JournalEntry, Parked, StateMachineRecord, TokenTarget,
-};
+use crate::definitions::Compiled;
+use crate::records::{self, ExecutionRecord, JournalEntry, Parked, TokenTarget};
 use crate::writer::{After, Answer, Live, Writer};
 use serde_json::Value;
 use std::sync::Arc;
-use stepd_asl::model::Definition;
-use stepd_core::{Event, Execution, Exprs, Identity, Millis};
+use stepd_core::{Event, Execution, Identity, Millis};
 use stepd_store::{Batch, Range, Table};
 
 impl Writer {
@@ -23,7 +21,7 @@ impl Writer {
         batch: &mut Batch,
         after: &mut Vec<After>,
     ) -> Result<String, Error> {
-        let Some((sm, def, exprs)) = self.machines.get(machine) else {
+        let Some(sm) = self.machines.get(machine) else {
             return Err(Error::StateMachineDoesNotExist(machine.to_string()));
         };
         if sm.deleting {
@@ -33,6 +31,7 @@ impl Writer {
             "arn:aws:states:{}:{}:execution:{}:{name}",
             self.region, self.account, sm.name
         );
+        let definition_id = sm.definition_id.clone();
         // StartExecution is idempotent for a running execution with the same name and input; a closed one
         // (or another input) is ExecutionAlreadyExists, as in AWS.
         if let Some(live) = self.live.get(&arn) {
@@ -47,9 +46,9 @@ impl Writer {
         }
         if let Some(bytes) = self
             .store
-            .get(Table::Executions, &records::name_key(&arn))?
+            .get(Table::Executions, &records::exec_key(&arn))?
         {
-            let existing: ExecutionRecord = records::from_bytes(&bytes)?;
+            let existing = records::read_execution(&arn, &bytes)?;
             return if existing.outcome.is_none() && existing.input == input {
                 Ok(arn)
             } else {
@@ -69,16 +68,18 @@ impl Writer {
             arn: arn.clone(),
             name: name.to_string(),
             state_machine_arn: machine.to_string(),
+            definition_id,
             input: input.clone(),
             start: now,
             seed,
             stop: None,
             outcome: None,
         };
-        let exec = execution(&record, sm, def, exprs);
+        let compiled = self.definitions.get(&*self.store, &record.definition_id)?;
+        let exec = execution(&record, &compiled);
         batch.put(
             Table::Executions,
-            records::name_key(&arn),
+            records::exec_key(&arn),
             records::to_bytes(&record),
         );
         batch.put(
@@ -112,37 +113,29 @@ impl Writer {
             return Ok(false);
         }
         // Not in memory and not touched by this group, so the store has all of it.
-        let Some(bytes) = self.store.get(Table::Executions, &records::name_key(arn))? else {
+        let Some(bytes) = self.store.get(Table::Executions, &records::exec_key(arn))? else {
             return Ok(false);
         };
-        let record: ExecutionRecord = records::from_bytes(&bytes)?;
+        let record = records::read_execution(arn, &bytes)?;
         if record.outcome.is_some() {
             return Ok(false);
         }
-        let (sm, def, exprs) = self
-            .machines
-            .get(&record.state_machine_arn)
-            .ok_or_else(|| Error::Corrupt(format!("{arn}: its state machine is gone")))?;
+        let compiled = self.definitions.get(&*self.store, &record.definition_id)?;
         let key = records::running_key(&record.state_machine_arn, arn);
         let parked: Parked = match self.store.get(Table::Running, &key)? {
             Some(b) => records::from_bytes(&b)?,
             None => return Err(Error::Corrupt(format!("{arn}: running without its entry"))),
         };
-        let mut exec = execution(&record, sm, def, exprs);
         let journal = self.store.scan(
             Table::Journal,
-            &Range::prefix(&records::name_key(arn)),
+            &Range::prefix(&records::exec_key(arn)),
             usize::MAX,
             false,
         )?;
         if journal.len() as u64 != parked.journal_seq {
             return Err(Error::Corrupt(format!("{arn}: journal length differs")));
         }
-        for (_, v) in &journal {
-            let entry: JournalEntry = records::from_bytes(v)?;
-            exec.apply(entry.event, entry.at)
-                .map_err(|e| Error::Corrupt(format!("{arn}: replay: {e}")))?;
-        }
+        let exec = replay(&record, &compiled, &journal, |_| {})?;
         let live = Live {
             exec,
             record,
@@ -186,7 +179,7 @@ impl Writer {
         if self.ended.contains(execution)
             || self
                 .store
-                .get(Table::Executions, &records::name_key(execution))?
+                .get(Table::Executions, &records::exec_key(execution))?
                 .is_some()
         {
             Ok(())
@@ -208,11 +201,12 @@ impl Writer {
             return Err(unknown());
         };
         let target: TokenTarget = records::from_bytes(&bytes)?;
+        let execution = self.arns.execution(&target.execution);
         // The execution in memory is the authority (the stored token may be answered earlier in this group).
-        if !self.load(&target.execution)? {
+        if !self.load(&execution)? {
             return Err(unknown());
         }
-        let Some(live) = self.live.get_mut(&target.execution) else {
+        let Some(live) = self.live.get_mut(&execution) else {
             return Err(unknown());
         };
         if live.parked.tokens.get(&target.task).map(String::as_str) != Some(token) {
@@ -233,20 +227,39 @@ impl Writer {
             batch.delete(Table::Tokens, records::name_key(token));
             batch.delete(Table::ActivityTasks, records::name_key(token));
         }
-        self.apply(&target.execution, event, now, batch, after);
+        self.apply(&execution, event, now, batch, after);
         Ok(())
     }
 }
 
-/// A fresh execution object for a record (the same identity and seed rebuild the same execution).
-pub(crate) fn execution(
+/// Rebuilds an execution by applying its journal rows with their recorded times; `each` sees every
+/// transition (the history is the concatenation of their events).
+pub(crate) fn replay(
     record: &ExecutionRecord,
-    sm: &StateMachineRecord,
-    def: &Arc<Definition>,
-    exprs: &Arc<Exprs>,
-) -> Execution {
-    let mut identity = Identity::local(&sm.name, &record.name, record.start);
+    compiled: &Compiled,
+    journal: &[stepd_store::Entry],
+    mut each: impl FnMut(&stepd_core::Transition),
+) -> Result<Execution, Error> {
+    let mut exec = execution(record, compiled);
+    for (_, v) in journal {
+        let entry: JournalEntry = records::from_bytes(v)?;
+        let event = entry.event.unwrap_or_else(|| Event::Start {
+            input: record.input.clone(),
+        });
+        let t = exec
+            .apply(event, entry.at)
+            .map_err(|e| Error::Corrupt(format!("{}: replay: {e}", record.arn)))?;
+        each(&t);
+    }
+    Ok(exec)
+}
+
+/// A fresh execution object for a record (the same identity and seed rebuild the same execution).
+pub(crate) fn execution(record: &ExecutionRecord, (def, exprs): &Compiled) -> Execution {
+    let machine = &record.state_machine_arn;
+    let machine_name = machine.rsplit(':').next().unwrap_or(machine);
+    let mut identity = Identity::local(machine_name, &record.name, record.start);
     identity.execution_arn = record.arn.clone();
-    identity.state_machine_arn = sm.arn.clone();
+    identity.state_machine_arn = machine.clone();
     Execution::new(Arc::clone(def), Arc::clone(exprs), identity, record.seed)
 }

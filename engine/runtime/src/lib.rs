@@ -9,6 +9,7 @@
 
 mod adapter;
 mod adapters;
+mod definitions;
 mod deletion;
 mod dispatch;
 mod error;

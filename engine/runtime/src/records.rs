@@ -11,6 +11,8 @@ pub struct StateMachineRecord {
     pub arn: String,
     pub name: String,
     pub definition: String,
+    /// The id under which `definition` is kept in the `definitions` table.
+    pub definition_id: String,
     pub created: Millis,
     /// DeleteStateMachine was asked while executions ran; the record goes when the last one finishes.
     #[serde(default)]
@@ -19,12 +21,18 @@ pub struct StateMachineRecord {
     pub tags: crate::Tags,
 }
 
-/// An execution: identity (enough to rebuild it by replay), status and outcome.
+/// An execution: identity (enough to rebuild it by replay), status and outcome. Its ARN, name and state
+/// machine are its key, so they are not stored again (`read_execution` fills them in).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ExecutionRecord {
+    #[serde(skip)]
     pub arn: String,
+    #[serde(skip)]
     pub name: String,
+    #[serde(skip)]
     pub state_machine_arn: String,
+    /// The id of the definition it runs (and replays) with.
+    pub definition_id: String,
     pub input: serde_json::Value,
     pub start: Millis,
     pub seed: u64,
@@ -45,16 +53,19 @@ impl ExecutionRecord {
     }
 }
 
-/// One journal entry: an input event and the time it was applied at.
+/// One journal entry: an input event and the time it was applied at. The first entry, the start, leaves
+/// its event out: the start's input is the record's.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct JournalEntry {
     pub at: Millis,
-    pub event: Event,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<Event>,
 }
 
 /// Where a task token points. Activity tasks also carry their activity and input until a worker takes them.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct TokenTarget {
+    /// The execution, as its short id (`machine:name`, see `short`).
     pub execution: String,
     pub task: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -112,26 +123,91 @@ pub(crate) fn name_key(name: &str) -> Vec<u8> {
     Key::new().str(name).into_bytes()
 }
 
-pub(crate) fn seq_key(name: &str, n: u64) -> Vec<u8> {
-    Key::new().str(name).u64(n).into_bytes()
+/// What identifies an execution on this server: its ARN after `:execution:`, i.e. `machine:name` (names
+/// cannot hold a colon). Keys use it instead of the whole ARN: a parked execution's keys are its largest
+/// cost on disk, and region and account are the same for every one.
+pub(crate) fn short(execution_arn: &str) -> &str {
+    execution_arn
+        .split_once(":execution:")
+        .map_or(execution_arn, |(_, id)| id)
+}
+
+/// A state machine's name, from its ARN.
+pub(crate) fn machine_short(machine_arn: &str) -> &str {
+    machine_arn
+        .split_once(":stateMachine:")
+        .map_or(machine_arn, |(_, id)| id)
+}
+
+/// Turns short ids back into ARNs (keys hold short ids; requests and answers use ARNs).
+#[derive(Debug, Clone)]
+pub(crate) struct Arns {
+    prefix: String,
+}
+
+impl Arns {
+    pub(crate) fn new(region: &str, account: &str) -> Arns {
+        Arns {
+            prefix: format!("arn:aws:states:{region}:{account}:"),
+        }
+    }
+
+    pub(crate) fn execution(&self, short: &str) -> String {
+        format!("{}execution:{short}", self.prefix)
+    }
+}
+
+/// Key of `executions`, and the prefix of the execution's rows in `journal` and `outbox`.
+pub(crate) fn exec_key(execution_arn: &str) -> Vec<u8> {
+    Key::new().str(short(execution_arn)).into_bytes()
+}
+
+/// Key of `journal` and `outbox` rows: (execution, sequence or task).
+pub(crate) fn seq_key(execution_arn: &str, n: u64) -> Vec<u8> {
+    Key::new().str(short(execution_arn)).u64(n).into_bytes()
 }
 
 /// Key of `running`: (state machine, execution), so a machine's running executions are one prefix.
-pub(crate) fn running_key(machine: &str, execution: &str) -> Vec<u8> {
-    Key::new().str(machine).str(execution).into_bytes()
-}
-
-/// Key of `machine_executions`: (state machine, start, execution).
-pub(crate) fn listing_key(machine: &str, start: Millis, execution: &str) -> Vec<u8> {
+pub(crate) fn running_key(machine_arn: &str, execution_arn: &str) -> Vec<u8> {
     Key::new()
-        .str(machine)
-        .i64(start)
-        .str(execution)
+        .str(machine_short(machine_arn))
+        .str(short(execution_arn))
         .into_bytes()
 }
 
-pub(crate) fn timer_key(due: Millis, execution: &str, timer: u64) -> Vec<u8> {
-    Key::new().i64(due).str(execution).u64(timer).into_bytes()
+/// The prefix of a machine's rows in `running` and `machine_executions`.
+pub(crate) fn machine_prefix(machine_arn: &str) -> Vec<u8> {
+    Key::new().str(machine_short(machine_arn)).into_bytes()
+}
+
+/// Key of `machine_executions`: (state machine, start, execution).
+pub(crate) fn listing_key(machine_arn: &str, start: Millis, execution_arn: &str) -> Vec<u8> {
+    Key::new()
+        .str(machine_short(machine_arn))
+        .i64(start)
+        .str(short(execution_arn))
+        .into_bytes()
+}
+
+/// Key of `timers` (and `finished`, with timer 0): (due, execution, timer).
+pub(crate) fn timer_key(due: Millis, execution_arn: &str, timer: u64) -> Vec<u8> {
+    Key::new()
+        .i64(due)
+        .str(short(execution_arn))
+        .u64(timer)
+        .into_bytes()
+}
+
+/// An execution record read back, with the identity its key stands for filled in.
+pub(crate) fn read_execution(arn: &str, bytes: &[u8]) -> Result<ExecutionRecord, crate::Error> {
+    let mut record: ExecutionRecord = from_bytes(bytes)?;
+    let bad = || crate::Error::Corrupt(format!("not an execution ARN: {arn}"));
+    let (prefix, id) = arn.split_once(":execution:").ok_or_else(bad)?;
+    let (machine, name) = id.split_once(':').ok_or_else(bad)?;
+    record.arn = arn.to_string();
+    record.name = name.to_string();
+    record.state_machine_arn = format!("{prefix}:stateMachine:{machine}");
+    Ok(record)
 }
 
 pub(crate) fn to_bytes<T: Serialize>(v: &T) -> Vec<u8> {

@@ -7,8 +7,6 @@
 use crate::Error;
 use crate::records::{self, OutboxEntry, StateMachineRecord, TokenTarget};
 use crate::writer::Writer;
-use std::sync::Arc;
-use stepd_core::Exprs;
 use stepd_store::{KeyReader, Range, Table};
 
 /// Invocations to deliver again: (execution, task, entry).
@@ -20,14 +18,11 @@ pub(crate) fn recover(w: &mut Writer) -> Result<Redeliver, Error> {
         .scan(Table::StateMachines, &Range::all(), usize::MAX, false)?
     {
         let sm: StateMachineRecord = records::from_bytes(&v)?;
-        let report = stepd_asl::validate(&sm.definition, stepd_asl::Options::default());
-        let def = report
-            .definition
-            .ok_or_else(|| Error::Corrupt(format!("stored definition of {} is invalid", sm.arn)))?;
-        w.machines.insert(
-            sm.arn.clone(),
-            (sm, Arc::new(def), Arc::new(Exprs::default())),
-        );
+        if !w.definitions.contains(&sm.definition_id) {
+            let compiled = crate::definitions::compile(&sm.definition, &sm.definition_id)?;
+            w.definitions.insert(sm.definition_id.clone(), compiled);
+        }
+        w.machines.insert(sm.arn.clone(), sm);
     }
     for (_, v) in w
         .store
@@ -58,10 +53,10 @@ pub(crate) fn recover(w: &mut Writer) -> Result<Redeliver, Error> {
         .scan(Table::Outbox, &Range::all(), usize::MAX, false)?
     {
         let mut r = KeyReader::new(&k);
-        let (Some(execution), Some(task)) = (r.str(), r.u64()) else {
+        let (Some(id), Some(task)) = (r.str(), r.u64()) else {
             return Err(Error::Corrupt("outbox key".into()));
         };
-        redeliver.push((execution, task, records::from_bytes(&v)?));
+        redeliver.push((w.arns.execution(&id), task, records::from_bytes(&v)?));
     }
     Ok(redeliver)
 }

@@ -2,7 +2,7 @@
 //! history, journal, listing entry), a thousand per sweep, so the redb file does not grow without bound
 //! (redb reuses the freed pages).
 
-use crate::records::{self, ExecutionRecord};
+use crate::records;
 use crate::writer::Writer;
 use std::ops::Bound;
 use stepd_core::Millis;
@@ -25,23 +25,21 @@ impl Writer {
         };
         for (key, _) in old {
             let mut r = KeyReader::new(&key);
-            let (Some(_), Some(arn)) = (r.i64(), r.str()) else {
+            let (Some(_), Some(id)) = (r.i64(), r.str()) else {
                 continue;
             };
-            let prefix = records::name_key(&arn);
-            for table in [Table::History, Table::Journal] {
-                let Ok(rows) = self
-                    .store
-                    .scan(table, &Range::prefix(&prefix), usize::MAX, false)
-                else {
-                    continue;
-                };
+            let arn = self.arns.execution(&id);
+            let prefix = records::exec_key(&arn);
+            if let Ok(rows) =
+                self.store
+                    .scan(Table::Journal, &Range::prefix(&prefix), usize::MAX, false)
+            {
                 for (k, _) in rows {
-                    batch.delete(table, k);
+                    batch.delete(Table::Journal, k);
                 }
             }
             if let Ok(Some(bytes)) = self.store.get(Table::Executions, &prefix)
-                && let Ok(record) = records::from_bytes::<ExecutionRecord>(&bytes)
+                && let Ok(record) = records::read_execution(&arn, &bytes)
             {
                 batch.delete(
                     Table::MachineExecutions,

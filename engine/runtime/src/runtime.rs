@@ -55,6 +55,9 @@ fn wall_clock() -> Millis {
 pub struct Runtime {
     requests: mpsc::UnboundedSender<Request>,
     store: Arc<dyn Store>,
+    /// Parsed definitions for deriving histories (the writer keeps its own).
+    definitions: Arc<std::sync::Mutex<crate::definitions::Definitions>>,
+    arns: records::Arns,
 }
 
 impl Runtime {
@@ -64,10 +67,12 @@ impl Runtime {
     pub fn start(store: Arc<dyn Store>, config: Config) -> Result<Runtime, Error> {
         let (tx, rx) = mpsc::unbounded_channel();
         let (wake, woken) = mpsc::unbounded_channel();
+        let arns = records::Arns::new(&config.region, &config.account);
         let mut writer = Writer {
             store: Arc::clone(&store),
             clock: config.clock,
             machines: HashMap::new(),
+            definitions: crate::definitions::Definitions::default(),
             live: HashMap::new(),
             cache: config.cache.max(1),
             uses: 0,
@@ -80,6 +85,7 @@ impl Runtime {
             earliest: None,
             account: config.account,
             region: config.region,
+            arns: arns.clone(),
             seeds: (config.clock)() as u64,
         };
         let redeliver = crate::recovery::recover(&mut writer)?;
@@ -87,6 +93,7 @@ impl Runtime {
             crate::dispatch::dispatch(&writer.adapters, &tx, execution, task, entry);
         }
         tokio::spawn(crate::timers::sleeper(
+            arns.clone(),
             Arc::clone(&store),
             config.clock,
             tx.clone(),
@@ -106,6 +113,8 @@ impl Runtime {
         Ok(Runtime {
             requests: tx,
             store,
+            definitions: Arc::default(),
+            arns,
         })
     }
 
@@ -323,7 +332,7 @@ impl Runtime {
         after: Option<&[u8]>,
         limit: usize,
     ) -> Result<(Vec<ExecutionRecord>, Option<Vec<u8>>), Error> {
-        let prefix = records::name_key(state_machine);
+        let prefix = records::machine_prefix(state_machine);
         let mut range = Range::prefix(&prefix);
         if let Some(cursor) = after {
             if !cursor.starts_with(&prefix) {
@@ -342,16 +351,17 @@ impl Runtime {
             for (key, _) in rows {
                 range.end = std::ops::Bound::Excluded(key.clone());
                 let mut r = stepd_store::KeyReader::new(&key);
-                let (Some(_), Some(_), Some(arn)) = (r.str(), r.i64(), r.str()) else {
+                let (Some(_), Some(_), Some(id)) = (r.str(), r.i64(), r.str()) else {
                     return Err(Error::Corrupt("listing key".into()));
                 };
+                let arn = self.arns.execution(&id);
                 let Some(bytes) = self
                     .store
-                    .get(Table::Executions, &records::name_key(&arn))?
+                    .get(Table::Executions, &records::exec_key(&arn))?
                 else {
                     continue;
                 };
-                let record: ExecutionRecord = records::from_bytes(&bytes)?;
+                let record = records::read_execution(&arn, &bytes)?;
                 if status.is_none_or(|s| s == record.status()) {
                     out.push((key, record));
                     if out.len() > limit {
@@ -387,22 +397,36 @@ impl Runtime {
     pub fn describe_execution(&self, execution: &str) -> Result<ExecutionRecord, Error> {
         match self
             .store
-            .get(Table::Executions, &records::name_key(execution))?
+            .get(Table::Executions, &records::exec_key(execution))?
         {
-            Some(b) => records::from_bytes(&b),
+            Some(b) => records::read_execution(execution, &b),
             None => Err(Error::ExecutionDoesNotExist(execution.to_string())),
         }
     }
 
-    /// The execution's history, as GetExecutionHistory shows the events.
+    /// The execution's history, as GetExecutionHistory shows the events. It is derived, not stored: the
+    /// journal replayed with the execution's own definition gives exactly the events the run produced
+    /// (the interpreter is deterministic), so a transition writes one journal entry instead of its events.
     pub fn history(&self, execution: &str) -> Result<Vec<Value>, Error> {
-        let rows = self.store.scan(
-            Table::History,
-            &Range::prefix(&records::name_key(execution)),
+        let record = self.describe_execution(execution)?;
+        let compiled = self
+            .definitions
+            .lock()
+            .map_err(|_| Error::Closed)?
+            .get(&*self.store, &record.definition_id)?;
+        // The journal only grows until retention removes the execution, so reading it after the record
+        // gives a history at least as new as the record.
+        let journal = self.store.scan(
+            Table::Journal,
+            &Range::prefix(&records::exec_key(execution)),
             usize::MAX,
             false,
         )?;
-        rows.iter().map(|(_, v)| records::from_bytes(v)).collect()
+        let mut events = Vec::new();
+        crate::executions::replay(&record, &compiled, &journal, |t| {
+            events.extend(t.events.iter().map(stepd_core::HistoryEvent::to_aws_json));
+        })?;
+        Ok(events)
     }
 
     /// Task tokens currently waiting for a callback (for operators and tests).

@@ -23,7 +23,7 @@ impl Writer {
         batch: &mut Batch,
     ) -> Result<(), Error> {
         let key = records::name_key(arn);
-        if let Some((record, _, _)) = self.machines.get_mut(arn) {
+        if let Some(record) = self.machines.get_mut(arn) {
             let tags = merged(&record.tags, add, remove, arn)?;
             record.tags = tags;
             batch.put(Table::StateMachines, key, records::to_bytes(&*record));

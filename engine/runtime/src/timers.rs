@@ -19,6 +19,7 @@ const PAGE: usize = 1_024;
 const NAP: Millis = 1_000;
 
 pub(crate) async fn sleeper(
+    arns: crate::records::Arns,
     store: Arc<dyn Store>,
     clock: fn() -> Millis,
     requests: mpsc::UnboundedSender<Request>,
@@ -38,8 +39,13 @@ pub(crate) async fn sleeper(
         .await;
         for (key, _) in &due {
             let mut r = KeyReader::new(key);
-            if let (Some(_), Some(execution), Some(timer)) = (r.i64(), r.str(), r.u64())
-                && requests.send(Request::Timer { execution, timer }).is_err()
+            if let (Some(_), Some(id), Some(timer)) = (r.i64(), r.str(), r.u64())
+                && requests
+                    .send(Request::Timer {
+                        execution: arns.execution(&id),
+                        timer,
+                    })
+                    .is_err()
             {
                 return;
             }

@@ -23,7 +23,8 @@ impl Writer {
         };
         let journal = records::JournalEntry {
             at: now,
-            event: event.clone(),
+            // The start's input is in the record already.
+            event: (!matches!(event, Event::Start { .. })).then(|| event.clone()),
         };
         let Ok(t) = live.exec.apply(event, now) else {
             return;
@@ -34,13 +35,7 @@ impl Writer {
             records::to_bytes(&journal),
         );
         live.parked.journal_seq += 1;
-        for e in &t.events {
-            batch.put(
-                Table::History,
-                records::seq_key(arn, e.id),
-                records::to_bytes(&e.to_aws_json()),
-            );
-        }
+        // The history is not stored: it is derived from the journal when read (see `Runtime::history`).
         let mut finished = None;
         let mut earliest = self.earliest;
         for effect in t.effects {
@@ -58,7 +53,7 @@ impl Writer {
                             });
                         }
                         let target = TokenTarget {
-                            execution: arn.to_string(),
+                            execution: records::short(arn).to_string(),
                             task: inv.task,
                             input: activity.as_ref().map(|_| inv.input.clone()),
                             activity,
@@ -111,7 +106,7 @@ impl Writer {
                     // TaskTimedOut until the execution ends; an adapter's late answer is ignored.
                     if let Some(token) = live.parked.tokens.remove(&task) {
                         let target = TokenTarget {
-                            execution: arn.to_string(),
+                            execution: records::short(arn).to_string(),
                             task,
                             activity: None,
                             input: None,
@@ -154,7 +149,7 @@ impl Writer {
         let machine = live.record.state_machine_arn.clone();
         batch.put(
             Table::Executions,
-            records::name_key(arn),
+            records::exec_key(arn),
             records::to_bytes(&live.record),
         );
         batch.delete(Table::Running, records::running_key(&machine, arn));

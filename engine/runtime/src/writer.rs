@@ -13,8 +13,7 @@ use crate::records::{
 use serde_json::Value;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
-use stepd_asl::model::Definition;
-use stepd_core::{Event, Execution, Exprs, Millis};
+use stepd_core::{Event, Execution, Millis};
 use stepd_store::{Batch, Store, Table};
 use tokio::sync::{mpsc, oneshot};
 
@@ -125,7 +124,9 @@ impl Queue {
 pub(crate) struct Writer {
     pub store: Arc<dyn Store>,
     pub clock: fn() -> Millis,
-    pub machines: HashMap<String, (StateMachineRecord, Arc<Definition>, Arc<Exprs>)>,
+    pub machines: HashMap<String, StateMachineRecord>,
+    /// Parsed definitions by id (the machines' current ones, and older ones parked executions still use).
+    pub definitions: crate::definitions::Definitions,
     /// Executions in memory (a cache: every running execution can be rebuilt from the store).
     pub live: HashMap<String, Live>,
     /// How many executions `live` keeps after a commit.
@@ -145,6 +146,7 @@ pub(crate) struct Writer {
     pub earliest: Option<Millis>,
     pub account: String,
     pub region: String,
+    pub arns: records::Arns,
     pub seeds: u64,
 }
 
@@ -383,7 +385,7 @@ impl Writer {
         );
         // As in AWS, creating again with the same definition answers the existing machine; a different one
         // under the same name is refused (running executions replay against the stored definition).
-        if let Some((existing, _, _)) = self.machines.get(&arn) {
+        if let Some(existing) = self.machines.get(&arn) {
             return if existing.deleting {
                 Err(Error::StateMachineDeleting(arn))
             } else if existing.definition == definition {
@@ -392,10 +394,21 @@ impl Writer {
                 Err(Error::StateMachineAlreadyExists(arn))
             };
         }
+        let definition_id = crate::definitions::id_of(&definition);
+        if !self.definitions.contains(&definition_id) {
+            batch.put(
+                Table::Definitions,
+                records::name_key(&definition_id),
+                definition.as_bytes().to_vec(),
+            );
+            let compiled = (Arc::new(def), Arc::new(stepd_core::Exprs::default()));
+            self.definitions.insert(definition_id.clone(), compiled);
+        }
         let record = StateMachineRecord {
             arn: arn.clone(),
             name,
             definition,
+            definition_id,
             created: now,
             deleting: false,
             tags,
@@ -405,10 +418,7 @@ impl Writer {
             records::name_key(&arn),
             records::to_bytes(&record),
         );
-        self.machines.insert(
-            arn.clone(),
-            (record, Arc::new(def), Arc::new(Exprs::default())),
-        );
+        self.machines.insert(arn.clone(), record);
         Ok(arn)
     }
 }

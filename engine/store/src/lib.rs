@@ -33,8 +33,8 @@ pub enum Table {
     Running,
     /// (state machine ARN, start time, execution ARN) → nothing: ListExecutions' index, newest last.
     MachineExecutions,
-    /// (execution ARN, event id) → history event.
-    History,
+    /// Definition id (a hash of its text) → definition text: what each execution runs with.
+    Definitions,
     /// (execution ARN, sequence) → an input event the interpreter applied (replay rebuilds from these).
     Journal,
     /// (execution ARN, sequence) → an effect committed but not yet carried out.
@@ -60,7 +60,7 @@ impl Table {
         Table::Executions,
         Table::Running,
         Table::MachineExecutions,
-        Table::History,
+        Table::Definitions,
         Table::Journal,
         Table::Outbox,
         Table::Timers,
@@ -78,7 +78,7 @@ impl Table {
             Table::Executions => "executions",
             Table::Running => "running",
             Table::MachineExecutions => "machine_executions",
-            Table::History => "history",
+            Table::Definitions => "definitions",
             Table::Journal => "journal",
             Table::Outbox => "outbox",
             Table::Timers => "timers",

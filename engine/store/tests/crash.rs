@@ -98,7 +98,7 @@ fn batch(i: u64) -> Batch {
     let mut b = Batch::new();
     for j in 0..8 {
         b.put(
-            Table::History,
+            Table::Journal,
             Key::new().str("exec").u64(i * 100 + j),
             format!("event {i}.{j}"),
         );
@@ -119,7 +119,7 @@ fn batch(i: u64) -> Batch {
 fn present(store: &RedbStore, i: u64) -> usize {
     let mut n = store
         .scan(
-            Table::History,
+            Table::Journal,
             &Range::between(
                 Key::new().str("exec").u64(i * 100).into_bytes(),
                 Key::new().str("exec").u64(i * 100 + 100).into_bytes(),
