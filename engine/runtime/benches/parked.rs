@@ -93,14 +93,6 @@ fn main() {
         }
     }
     drop(store);
-    {
-        let mut db = redb::Database::open(&path).expect("db");
-        db.compact().expect("compact");
-    }
-    println!(
-        "  EXPERIMENT compacted file per execution: {:.0}",
-        std::fs::metadata(&path).expect("file").len() as f64 / n as f64
-    );
     println!(
         "  of which keys + values per execution: {}",
         per_table.join(", ")
