@@ -60,6 +60,7 @@ impl Writer {
             .chain(touched)
             .any(|k| batch.latest(Table::Running, &k) != Some(None));
         if !running {
+            self.delete_versions(arn, batch);
             self.machines.remove(arn);
             batch.delete(Table::StateMachines, records::name_key(arn));
         }

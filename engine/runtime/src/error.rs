@@ -23,6 +23,10 @@ pub enum Error {
     TaskTimedOut(String),
     #[error("{0}")]
     InvalidDefinition(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("Invalid Arn: '{0}'")]
+    InvalidArn(String),
     #[error("Invalid Token: the paging token was not issued for this request")]
     InvalidCursor,
     #[error("storage failed: {0}")]

@@ -21,8 +21,20 @@ impl Writer {
         batch: &mut Batch,
         after: &mut Vec<After>,
     ) -> Result<String, Error> {
+        // A version ARN runs that version's definition; the execution belongs to the machine.
+        let (target, machine, version) = match crate::versions::split_version(machine) {
+            Some((base, n)) => (machine, base, Some(n)),
+            None => (machine, machine, None),
+        };
+        let definition_id = match version {
+            Some(n) => match self.version(machine, n, batch)? {
+                Some(v) => Some(v.definition_id),
+                None => return Err(Error::StateMachineDoesNotExist(target.to_string())),
+            },
+            None => None,
+        };
         let Some(sm) = self.machines.get(machine) else {
-            return Err(Error::StateMachineDoesNotExist(machine.to_string()));
+            return Err(Error::StateMachineDoesNotExist(target.to_string()));
         };
         if sm.deleting {
             return Err(Error::StateMachineDeleting(machine.to_string()));
@@ -31,7 +43,7 @@ impl Writer {
             "arn:aws:states:{}:{}:execution:{}:{name}",
             self.region, self.account, sm.name
         );
-        let definition_id = sm.definition_id.clone();
+        let definition_id = definition_id.unwrap_or_else(|| sm.definition_id.clone());
         // StartExecution is idempotent for a running execution with the same name and input; a closed one
         // (or another input) is ExecutionAlreadyExists, as in AWS.
         if let Some(live) = self.live.get(&arn) {
@@ -69,6 +81,7 @@ impl Writer {
             name: name.to_string(),
             state_machine_arn: machine.to_string(),
             definition_id,
+            version,
             input: input.clone(),
             start: now,
             seed,

@@ -21,6 +21,7 @@ mod runtime;
 mod tags;
 mod timers;
 mod transition;
+mod versions;
 mod writer;
 
 pub use adapter::{Adapter, Task, TaskError, TaskFuture};
@@ -32,3 +33,4 @@ pub use records::{
 };
 pub use runtime::{Config, Runtime};
 pub use tags::{MAX_TAGS, Tags};
+pub use versions::{Updated, VersionRecord, split_version};

@@ -17,6 +17,12 @@ pub struct StateMachineRecord {
     /// DeleteStateMachine was asked while executions ran; the record goes when the last one finishes.
     #[serde(default)]
     pub deleting: bool,
+    /// When UpdateStateMachine last changed it.
+    #[serde(default)]
+    pub updated: Option<Millis>,
+    /// The highest version number published (0: none; numbers are never reused).
+    #[serde(default)]
+    pub last_version: u64,
     #[serde(default)]
     pub tags: crate::Tags,
 }
@@ -33,6 +39,9 @@ pub struct ExecutionRecord {
     pub state_machine_arn: String,
     /// The id of the definition it runs (and replays) with.
     pub definition_id: String,
+    /// The version it was started on, if it was started with a version ARN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u64>,
     pub input: serde_json::Value,
     pub start: Millis,
     pub seed: u64,

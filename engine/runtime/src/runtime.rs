@@ -140,14 +140,103 @@ impl Runtime {
         definition: &str,
         tags: crate::Tags,
     ) -> Result<String, Error> {
+        Ok(self
+            .create_state_machine(name, definition, tags, None)
+            .await?
+            .0)
+    }
+
+    /// CreateStateMachine: registers a machine with tags and, with `publish` (a version description),
+    /// publishes version 1 in the same commit. Answers the machine's ARN and the version's.
+    pub async fn create_state_machine(
+        &self,
+        name: &str,
+        definition: &str,
+        tags: crate::Tags,
+        publish: Option<&str>,
+    ) -> Result<(String, Option<String>), Error> {
         let (name, definition) = (name.to_string(), definition.to_string());
+        let publish = publish.map(str::to_string);
         self.ask(|reply| Request::Register {
             name,
             definition,
             tags,
+            publish,
             reply,
         })
         .await
+    }
+
+    /// UpdateStateMachine: a new current definition (if given) and, with `publish`, a new version.
+    pub async fn update_state_machine(
+        &self,
+        arn: &str,
+        definition: Option<&str>,
+        publish: Option<&str>,
+    ) -> Result<crate::Updated, Error> {
+        let arn = arn.to_string();
+        let definition = definition.map(str::to_string);
+        let publish = publish.map(str::to_string);
+        self.ask(|reply| Request::Update {
+            arn,
+            definition,
+            publish,
+            reply,
+        })
+        .await
+    }
+
+    /// PublishStateMachineVersion (`revision`, if given, must be the current one).
+    pub async fn publish_version(
+        &self,
+        arn: &str,
+        revision: Option<&str>,
+        description: &str,
+    ) -> Result<crate::VersionRecord, Error> {
+        let (arn, description) = (arn.to_string(), description.to_string());
+        let revision = revision.map(str::to_string);
+        self.ask(|reply| Request::Publish {
+            arn,
+            revision,
+            description,
+            reply,
+        })
+        .await
+    }
+
+    /// DeleteStateMachineVersion.
+    pub async fn delete_version(&self, arn: &str) -> Result<(), Error> {
+        let arn = arn.to_string();
+        self.ask(|reply| Request::DeleteVersion { arn, reply })
+            .await
+    }
+
+    /// A machine's versions, newest first.
+    pub fn versions(&self, machine: &str) -> Result<Vec<crate::VersionRecord>, Error> {
+        self.state_machine(machine)?;
+        let range = Range::prefix(&crate::versions::versions_prefix(machine));
+        let rows = self.store.scan(Table::Versions, &range, usize::MAX, true)?;
+        rows.iter().map(|(_, v)| records::from_bytes(v)).collect()
+    }
+
+    /// One version and its definition text.
+    pub fn version(&self, arn: &str) -> Result<(crate::VersionRecord, String), Error> {
+        let missing = || Error::StateMachineDoesNotExist(arn.to_string());
+        let (machine, n) = crate::split_version(arn).ok_or_else(missing)?;
+        let bytes = self
+            .store
+            .get(Table::Versions, &crate::versions::version_key(machine, n))?
+            .ok_or_else(missing)?;
+        let version: crate::VersionRecord = records::from_bytes(&bytes)?;
+        let text = self
+            .store
+            .get(
+                Table::Definitions,
+                &records::name_key(&version.definition_id),
+            )?
+            .ok_or_else(|| Error::Corrupt(format!("definition of {arn} is missing")))?;
+        let text = String::from_utf8(text).map_err(|e| Error::Corrupt(e.to_string()))?;
+        Ok((version, text))
     }
 
     /// Adds and removes tags of a state machine or activity.

@@ -22,11 +22,33 @@ const MAX_GROUP: usize = 1024;
 
 /// Something asked of the writer.
 pub(crate) enum Request {
+    /// CreateStateMachine; with `publish` (a version description) it also publishes version 1. Answers the
+    /// machine's ARN and the version's.
     Register {
         name: String,
         definition: String,
         tags: crate::Tags,
-        reply: oneshot::Sender<Result<String, Error>>,
+        publish: Option<String>,
+        reply: oneshot::Sender<Result<(String, Option<String>), Error>>,
+    },
+    /// UpdateStateMachine (see `versions`).
+    Update {
+        arn: String,
+        definition: Option<String>,
+        publish: Option<String>,
+        reply: oneshot::Sender<Result<crate::Updated, Error>>,
+    },
+    /// PublishStateMachineVersion.
+    Publish {
+        arn: String,
+        revision: Option<String>,
+        description: String,
+        reply: oneshot::Sender<Result<crate::VersionRecord, Error>>,
+    },
+    /// DeleteStateMachineVersion.
+    DeleteVersion {
+        arn: String,
+        reply: oneshot::Sender<Result<(), Error>>,
     },
     Start {
         state_machine: String,
@@ -235,9 +257,40 @@ impl Writer {
                 name,
                 definition,
                 tags,
+                publish,
                 reply,
             } => {
-                let result = self.register(name, definition, tags, now, batch);
+                let result = self
+                    .register(name, definition, tags, now, batch)
+                    .and_then(|arn| {
+                        let version = match publish {
+                            Some(d) => Some(self.publish(&arn, None, d, now, batch)?.arn),
+                            None => None,
+                        };
+                        Ok((arn, version))
+                    });
+                after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
+            }
+            Request::Update {
+                arn,
+                definition,
+                publish,
+                reply,
+            } => {
+                let result = self.update(&arn, definition, publish, now, batch);
+                after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
+            }
+            Request::Publish {
+                arn,
+                revision,
+                description,
+                reply,
+            } => {
+                let result = self.publish(&arn, revision.as_deref(), description, now, batch);
+                after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
+            }
+            Request::DeleteVersion { arn, reply } => {
+                let result = self.delete_version(&arn, batch);
                 after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
             }
             Request::Start {
@@ -411,6 +464,8 @@ impl Writer {
             definition_id,
             created: now,
             deleting: false,
+            updated: None,
+            last_version: 0,
             tags,
         };
         batch.put(

@@ -14,7 +14,7 @@ fn suite(store: &dyn Store) {
     assert_eq!(store.get(Table::Executions, b"nope").unwrap(), None);
     assert!(
         store
-            .scan(Table::Journal, &Range::all(), 10, false)
+            .scan(Table::Outbox, &Range::all(), 10, false)
             .unwrap()
             .is_empty()
     );
@@ -22,10 +22,10 @@ fn suite(store: &dyn Store) {
     // One batch over several tables lands together.
     let mut b = Batch::new();
     for id in [3u64, 1, 2, 10] {
-        b.put(Table::Journal, history_key("exec-a", id), format!("a{id}"));
+        b.put(Table::Outbox, history_key("exec-a", id), format!("a{id}"));
     }
-    b.put(Table::Journal, history_key("exec-b", 1), "b1");
-    b.put(Table::Journal, history_key("exec", 7), "x7");
+    b.put(Table::Outbox, history_key("exec-b", 1), "b1");
+    b.put(Table::Outbox, history_key("exec", 7), "x7");
     b.put(Table::Executions, "exec-a", "RUNNING");
     b.put(Table::Running, "exec-a", "");
     store.commit(&b).unwrap();
@@ -33,7 +33,7 @@ fn suite(store: &dyn Store) {
     // A prefix scan returns one execution's events in id order, not another's (even a prefix-named one).
     let prefix = Key::new().str("exec-a").into_bytes();
     let got: Vec<Vec<u8>> = store
-        .scan(Table::Journal, &Range::prefix(&prefix), 100, false)
+        .scan(Table::Outbox, &Range::prefix(&prefix), 100, false)
         .unwrap()
         .into_iter()
         .map(|(_, v)| v)
@@ -48,7 +48,7 @@ fn suite(store: &dyn Store) {
         ]
     );
     let last_two: Vec<Vec<u8>> = store
-        .scan(Table::Journal, &Range::prefix(&prefix), 2, true)
+        .scan(Table::Outbox, &Range::prefix(&prefix), 2, true)
         .unwrap()
         .into_iter()
         .map(|(_, v)| v)
@@ -57,7 +57,7 @@ fn suite(store: &dyn Store) {
     let from_2 = Range::between(history_key("exec-a", 2), history_key("exec-a", 10));
     assert_eq!(
         store
-            .scan(Table::Journal, &from_2, 100, false)
+            .scan(Table::Outbox, &from_2, 100, false)
             .unwrap()
             .len(),
         2
@@ -65,7 +65,7 @@ fn suite(store: &dyn Store) {
     assert_eq!(
         store
             .scan(
-                Table::Journal,
+                Table::Outbox,
                 &Range::prefix(&Key::new().str("exec").into_bytes()),
                 100,
                 false
@@ -86,9 +86,7 @@ fn suite(store: &dyn Store) {
     );
     assert_eq!(store.get(Table::Running, b"exec-a").unwrap(), None);
     assert_eq!(
-        store
-            .get(Table::Journal, &history_key("exec-a", 1))
-            .unwrap(),
+        store.get(Table::Outbox, &history_key("exec-a", 1)).unwrap(),
         Some(b"a1".to_vec())
     );
 

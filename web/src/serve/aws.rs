@@ -11,6 +11,10 @@ use serde_json::{Value, json};
 use stepd_runtime::{Error, ExecutionRecord, Runtime};
 
 mod tags;
+mod versions;
+
+/// The role every state machine reports (stepd assumes no IAM role).
+const ROLE: &str = "arn:aws:iam::123456789012:role/stepd";
 
 /// Largest request accepted (a definition may be 1 MiB, and JSON escaping grows it).
 const MAX_BODY: usize = 4 * 1024 * 1024;
@@ -27,10 +31,10 @@ struct ApiError(&'static str, String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = if self.0 == "InternalFailure" {
-            StatusCode::INTERNAL_SERVER_ERROR
-        } else {
-            StatusCode::BAD_REQUEST
+        let status = match self.0 {
+            "InternalFailure" => StatusCode::INTERNAL_SERVER_ERROR,
+            "ConflictException" => StatusCode::CONFLICT,
+            _ => StatusCode::BAD_REQUEST,
         };
         let body = json!({"__type": self.0, "message": self.1}).to_string();
         (
@@ -56,6 +60,8 @@ impl From<Error> for ApiError {
             Error::TaskTimedOut(_) => "TaskTimedOut",
             Error::InvalidDefinition(_) => "InvalidDefinition",
             Error::InvalidCursor => "InvalidToken",
+            Error::Conflict(_) => "ConflictException",
+            Error::InvalidArn(_) => "InvalidArn",
             Error::Store(_) | Error::Corrupt(_) | Error::Closed => "InternalFailure",
         };
         ApiError(name, e.to_string())
@@ -158,13 +164,22 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
     match op {
         "CreateStateMachine" => {
             let (name, definition) = (field(input, "name")?, field(input, "definition")?);
-            let arn = rt
-                .register_tagged(name, definition, tags::parse(input)?)
+            let (arn, version) = rt
+                .create_state_machine(
+                    name,
+                    definition,
+                    tags::parse(input)?,
+                    versions::publishing(input)?,
+                )
                 .await?;
             // The original creation date when this answered an existing machine (a concurrent delete may
             // already have removed it: the creation still happened, so answer now rather than fail).
             let created = rt.state_machine(&arn).map_or_else(|_| now(), |m| m.created);
-            Ok(json!({"stateMachineArn": arn, "creationDate": seconds(created)}))
+            let mut out = json!({"stateMachineArn": arn, "creationDate": seconds(created)});
+            if let Some(v) = version {
+                out["stateMachineVersionArn"] = json!(v);
+            }
+            Ok(out)
         }
         "ValidateStateMachineDefinition" => {
             let report = stepd_asl::validate(
@@ -227,9 +242,14 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
             let stop = rt.describe_execution(arn)?.stop.unwrap_or_else(now);
             Ok(json!({"stopDate": seconds(stop)}))
         }
-        "DescribeStateMachine" => Ok(describe_machine(
-            &rt.state_machine(field(input, "stateMachineArn")?)?,
-        )),
+        "DescribeStateMachine" => {
+            let arn = field(input, "stateMachineArn")?;
+            if stepd_runtime::split_version(arn).is_some() {
+                return versions::describe(rt, arn);
+            }
+            Ok(describe_machine(&rt.state_machine(arn)?))
+        }
+        op if versions::OPS.contains(&op) => versions::handle(rt, op, input).await,
         "DescribeStateMachineForExecution" => {
             let record = rt.describe_execution(field(input, "executionArn")?)?;
             Ok(describe_machine(
@@ -370,10 +390,9 @@ fn activity(rt: &Runtime, arn: &str) -> Result<stepd_runtime::ActivityRecord, Ap
 
 fn describe_machine(m: &stepd_runtime::StateMachineRecord) -> Value {
     json!({"stateMachineArn": m.arn, "name": m.name, "status": if m.deleting { "DELETING" } else { "ACTIVE" }, "definition": m.definition,
-        "roleArn": "arn:aws:iam::123456789012:role/stepd", "type": "STANDARD", "creationDate": seconds(m.created)})
+        "roleArn": ROLE, "type": "STANDARD", "creationDate": seconds(m.created), "revisionId": m.definition_id})
 }
 
-/// One page of a list (`maxResults` up to 1,000, default 100; `nextToken` is the offset).
 /// `maxResults`: 0 or absent means 100; AWS allows at most 1000.
 fn max_results(input: &Value) -> usize {
     input
@@ -395,6 +414,7 @@ fn unhex(t: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// One page of a list (`maxResults` up to 1,000, default 100; `nextToken` is the offset).
 fn page(input: &Value, all: Vec<Value>, key: &str) -> Result<Value, ApiError> {
     let max = max_results(input);
     let start = match optional(input, "nextToken")? {
@@ -426,6 +446,9 @@ fn describe(r: &ExecutionRecord) -> Value {
         "input": r.input.to_string(),
         "inputDetails": {"included": true},
     });
+    if let Some(v) = r.version {
+        out["stateMachineVersionArn"] = json!(format!("{}:{v}", r.state_machine_arn));
+    }
     if let Some(stop) = r.stop {
         out["stopDate"] = seconds(stop);
     }

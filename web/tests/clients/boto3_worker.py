@@ -100,4 +100,35 @@ try:
     raise SystemExit("expected ResourceNotFound")
 except sfn.exceptions.ResourceNotFound:
     pass
+# Versions: publish at creation and on update; a version ARN runs its own definition.
+pass_def = lambda said: json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": said, "End": True}}})
+created = sfn.create_state_machine(name="versioned", definition=pass_def("one"), publish=True,
+                                   versionDescription="first", roleArn="arn:aws:iam::123456789012:role/r")
+versioned, v1 = created["stateMachineArn"], created["stateMachineVersionArn"]
+assert v1 == versioned + ":1", created
+updated = sfn.update_state_machine(stateMachineArn=versioned, definition=pass_def("two"), publish=True)
+assert updated["stateMachineVersionArn"] == versioned + ":2", updated
+described = sfn.describe_state_machine(stateMachineArn=v1)
+assert described["definition"] == pass_def("one") and described["description"] == "first", described
+assert sfn.describe_state_machine(stateMachineArn=versioned)["revisionId"] == updated["revisionId"]
+listed = [v["stateMachineVersionArn"] for v in sfn.list_state_machine_versions(stateMachineArn=versioned)["stateMachineVersions"]]
+assert listed == [versioned + ":2", v1], listed
+try:
+    sfn.publish_state_machine_version(stateMachineArn=versioned, revisionId="stale")
+    raise SystemExit("expected ConflictException")
+except sfn.exceptions.ConflictException:
+    pass
+try:
+    sfn.update_state_machine(stateMachineArn=versioned)
+    raise SystemExit("expected MissingRequiredParameter")
+except sfn.exceptions.MissingRequiredParameter:
+    pass
+on_v1 = sfn.start_execution(stateMachineArn=v1, name="on-v1")["executionArn"]
+for _ in range(100):
+    d = sfn.describe_execution(executionArn=on_v1)
+    if d["status"] != "RUNNING":
+        break
+assert json.loads(d["output"]) == "one" and d["stateMachineVersionArn"] == v1, d
+sfn.delete_state_machine_version(stateMachineVersionArn=v1)
+assert len(sfn.list_state_machine_versions(stateMachineArn=versioned)["stateMachineVersions"]) == 1
 print("boto3: ok")
