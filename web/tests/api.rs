@@ -43,46 +43,195 @@ fn malformed_requests_get_aws_errors_not_500s() {
     let dir = tempfile::tempdir().unwrap();
     let s = server(dir.path());
     let url = &s.url;
-    assert_eq!(
-        error_name(&raw(url, "AWSStepFunctions.NoSuchThing", "{}")),
-        (400, "UnknownOperationException")
-    );
-    assert_eq!(
-        error_name(&raw(url, "Nope", "{}")),
-        (400, "UnknownOperationException")
-    );
-    assert_eq!(
-        error_name(&raw(url, "AWSStepFunctions.StartExecution", "{not json")),
-        (400, "SerializationException")
-    );
-    assert_eq!(
-        error_name(&raw(url, "AWSStepFunctions.StartExecution", "[1]")),
-        (400, "SerializationException")
-    );
-    assert_eq!(
-        error_name(&call(url, "StartExecution", json!({}))),
-        (400, "ValidationException")
-    );
-    assert_eq!(
-        error_name(&call(url, "StartExecution", json!({"stateMachineArn": 7}))),
-        (400, "ValidationException")
-    );
-    assert_eq!(
-        error_name(&call(
-            url,
-            "StartExecution",
-            json!({"stateMachineArn": "arn:nope"})
-        )),
-        (400, "StateMachineDoesNotExist")
-    );
-    assert_eq!(
-        error_name(&call(
-            url,
-            "DescribeExecution",
-            json!({"executionArn": "arn:nope"})
-        )),
-        (400, "ExecutionDoesNotExist")
-    );
+    const SM: &str = "arn:aws:states:us-east-1:123456789012:stateMachine:none";
+    const EX: &str = "arn:aws:states:us-east-1:123456789012:execution:none:e";
+    // (X-Amz-Target, body, expected HTTP status and AWS error name)
+    let table: &[(&str, String, u16, &str)] = &[
+        (
+            "AWSStepFunctions.NoSuchThing",
+            "{}".into(),
+            400,
+            "UnknownOperationException",
+        ),
+        ("Nope", "{}".into(), 400, "UnknownOperationException"),
+        ("", "{}".into(), 400, "UnknownOperationException"),
+        (
+            "AWSStepFunctions.StartExecution",
+            "{not json".into(),
+            400,
+            "SerializationException",
+        ),
+        (
+            "AWSStepFunctions.StartExecution",
+            "[1]".into(),
+            400,
+            "SerializationException",
+        ),
+        (
+            "AWSStepFunctions.StartExecution",
+            "".into(),
+            400,
+            "SerializationException",
+        ),
+        (
+            "AWSStepFunctions.StartExecution",
+            "\u{0}\u{ff}".into(),
+            400,
+            "SerializationException",
+        ),
+        (
+            "AWSStepFunctions.StartExecution",
+            "{}".into(),
+            400,
+            "ValidationException",
+        ),
+        (
+            "AWSStepFunctions.StartExecution",
+            r#"{"stateMachineArn": 7}"#.into(),
+            400,
+            "ValidationException",
+        ),
+        (
+            "AWSStepFunctions.StartExecution",
+            r#"{"stateMachineArn": "arn:nope"}"#.into(),
+            400,
+            "InvalidArn",
+        ),
+        (
+            "AWSStepFunctions.StartExecution",
+            json!({"stateMachineArn": SM}).to_string(),
+            400,
+            "StateMachineDoesNotExist",
+        ),
+        (
+            "AWSStepFunctions.StartExecution",
+            json!({"stateMachineArn": SM, "input": "{"}).to_string(),
+            400,
+            "InvalidExecutionInput",
+        ),
+        (
+            "AWSStepFunctions.StartExecution",
+            json!({"stateMachineArn": SM, "name": 5}).to_string(),
+            400,
+            "ValidationException",
+        ),
+        (
+            "AWSStepFunctions.DescribeExecution",
+            r#"{"executionArn": "arn:nope"}"#.into(),
+            400,
+            "InvalidArn",
+        ),
+        (
+            "AWSStepFunctions.DescribeExecution",
+            json!({"executionArn": SM}).to_string(),
+            400,
+            "InvalidArn",
+        ),
+        (
+            "AWSStepFunctions.DescribeExecution",
+            json!({"executionArn": EX}).to_string(),
+            400,
+            "ExecutionDoesNotExist",
+        ),
+        (
+            "AWSStepFunctions.GetExecutionHistory",
+            json!({"executionArn": EX}).to_string(),
+            400,
+            "ExecutionDoesNotExist",
+        ),
+        (
+            "AWSStepFunctions.StopExecution",
+            json!({"executionArn": EX}).to_string(),
+            400,
+            "ExecutionDoesNotExist",
+        ),
+        (
+            "AWSStepFunctions.ListExecutions",
+            json!({"stateMachineArn": SM, "nextToken": "zz"}).to_string(),
+            400,
+            "StateMachineDoesNotExist",
+        ),
+        (
+            "AWSStepFunctions.DescribeStateMachine",
+            json!({"stateMachineArn": format!("{SM}:9")}).to_string(),
+            400,
+            "StateMachineDoesNotExist",
+        ),
+        (
+            "AWSStepFunctions.DeleteStateMachineVersion",
+            json!({"stateMachineVersionArn": SM}).to_string(),
+            400,
+            "InvalidArn",
+        ),
+        (
+            "AWSStepFunctions.UpdateStateMachine",
+            json!({"stateMachineArn": SM, "definition": "{}"}).to_string(),
+            400,
+            "StateMachineDoesNotExist",
+        ),
+        (
+            "AWSStepFunctions.DescribeActivity",
+            r#"{"activityArn": "arn:aws:states:us-east-1:123456789012:stateMachine:x"}"#.into(),
+            400,
+            "InvalidArn",
+        ),
+        (
+            "AWSStepFunctions.SendTaskSuccess",
+            r#"{"taskToken": "", "output": "{}"}"#.into(),
+            400,
+            "InvalidToken",
+        ),
+        (
+            "AWSStepFunctions.SendTaskSuccess",
+            json!({"taskToken": "x".repeat(1025), "output": "{}"}).to_string(),
+            400,
+            "InvalidToken",
+        ),
+        (
+            "AWSStepFunctions.SendTaskSuccess",
+            r#"{"taskToken": "t", "output": "{bad"}"#.into(),
+            400,
+            "InvalidOutput",
+        ),
+        (
+            "AWSStepFunctions.SendTaskSuccess",
+            r#"{"taskToken": "t", "output": "{}"}"#.into(),
+            400,
+            "TaskDoesNotExist",
+        ),
+        (
+            "AWSStepFunctions.SendTaskFailure",
+            r#"{"taskToken": 3}"#.into(),
+            400,
+            "ValidationException",
+        ),
+        (
+            "AWSStepFunctions.TagResource",
+            json!({"resourceArn": EX, "tags": []}).to_string(),
+            400,
+            "InvalidArn",
+        ),
+        (
+            "AWSStepFunctions.CreateStateMachine",
+            r#"{"name": "x", "definition": 1, "roleArn": "r"}"#.into(),
+            400,
+            "ValidationException",
+        ),
+        (
+            "AWSStepFunctions.CreateStateMachine",
+            r#"{"name": "x", "definition": "{}", "roleArn": "r", "publish": "yes"}"#.into(),
+            400,
+            "ValidationException",
+        ),
+    ];
+    for (target, body, status, name) in table {
+        let got = raw(url, target, body);
+        assert_eq!(
+            error_name(&got),
+            (*status, *name),
+            "{target} {body}: {got:?}"
+        );
+    }
     let bad = call(
         url,
         "CreateStateMachine",
@@ -245,7 +394,7 @@ fn activity_workers_take_tasks_with_get_activity_task() {
         error_name(&call(
             url,
             "DescribeActivity",
-            json!({"activityArn": "arn:nope"})
+            json!({"activityArn": "arn:aws:states:us-east-1:123456789012:activity:nope"})
         )),
         (400, "ActivityDoesNotExist")
     );

@@ -10,6 +10,7 @@ use axum::routing::post;
 use serde_json::{Value, json};
 use stepd_runtime::{Error, ExecutionRecord, Runtime};
 
+mod arns;
 mod tags;
 mod versions;
 
@@ -103,6 +104,9 @@ async fn dispatch(State(rt): State<Runtime>, headers: HeaderMap, body: Bytes) ->
             .into_response();
         }
     };
+    if let Err(e) = arns::check(&input) {
+        return e.into_response();
+    }
     match handle(&rt, op, &input).await {
         Ok(v) => ok(v),
         Err(e) => e.into_response(),
