@@ -1,6 +1,7 @@
 //! `stepd serve [--listen ADDR] [--data DIR]`: the durable runtime behind the Step Functions JSON API
 //! (`POST /`, `X-Amz-Target: AWSStepFunctions.<Op>`). Prints `listening on http://ADDR` once it serves.
 
+mod auth;
 mod aws;
 
 use anyhow::{Context, Result, bail};
@@ -20,6 +21,10 @@ pub(crate) struct Args {
     /// Directory for the database file (created if missing).
     #[arg(long, default_value = "stepd-data")]
     data: PathBuf,
+    /// Access keys, a JSON file `{"ACCESS_KEY_ID": "SECRET", …}`: every request must then carry a valid AWS
+    /// Signature Version 4 made with one of them. Required to listen beyond loopback.
+    #[arg(long)]
+    access_keys: Option<PathBuf>,
 }
 
 pub(crate) fn run(args: &Args) -> ExitCode {
@@ -43,22 +48,26 @@ pub(crate) fn run(args: &Args) -> ExitCode {
 }
 
 async fn serve(args: &Args) -> Result<()> {
-    if !args.listen.ip().is_loopback() {
-        // Beyond loopback every request must carry a verified SigV4 signature; until that exists, refuse.
-        bail!(
-            "listening beyond loopback needs access keys and SigV4 verification, which this build does not have yet"
-        );
-    }
+    let config = Config::default();
+    let keys = match &args.access_keys {
+        Some(path) => Some(auth::load(path, &config.region)?),
+        None if !args.listen.ip().is_loopback() => bail!(
+            "listening beyond loopback needs --access-keys: without them anyone who can reach the port could drive the engine"
+        ),
+        None => None,
+    };
     std::fs::create_dir_all(&args.data)
         .with_context(|| format!("creating {}", args.data.display()))?;
     let store = RedbStore::open(args.data.join("stepd.redb")).context("opening the database")?;
-    let rt = Runtime::start(Arc::new(store), Config::default()).context("recovering executions")?;
+    let rt = Runtime::start(Arc::new(store), config).context("recovering executions")?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .context("binding the listener")?;
     let addr = listener.local_addr()?;
     println!("listening on http://{addr}");
-    axum::serve(listener, aws::router(rt))
-        .await
-        .context("serving")
+    let mut app = aws::router(rt);
+    if let Some(keys) = keys {
+        app = app.layer(axum::middleware::from_fn_with_state(keys, auth::verify));
+    }
+    axum::serve(listener, app).await.context("serving")
 }

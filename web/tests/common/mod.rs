@@ -18,8 +18,16 @@ impl Drop for Server {
 
 /// Starts `stepd serve` on `data` and waits for its "listening on URL" line.
 pub fn server(data: &std::path::Path) -> Server {
+    server_with(data, &["--listen", "127.0.0.1:0"])
+}
+
+/// Starts `stepd serve` on `data` with other arguments (`--listen` among them).
+#[allow(dead_code)] // not every test binary uses it
+pub fn server_with(data: &std::path::Path, args: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_stepd"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg("serve")
+        .args(args)
+        .arg("--data")
         .arg(data)
         .stdout(Stdio::piped())
         .spawn()

@@ -1,0 +1,115 @@
+//! `stepd serve --access-keys`: real SigV4 from boto3 and the AWS CLI is accepted, wrong or missing
+//! signatures get AWS's errors, and listening beyond loopback without keys is refused.
+
+#![allow(clippy::unwrap_used)] // helpers outside #[test] functions
+
+use std::process::Command;
+
+mod common;
+use common::server_with;
+
+const KEY_ID: &str = "AKIDSTEPDTEST";
+const SECRET: &str = "s3cr3t/with+symbols";
+
+#[test]
+fn listening_beyond_loopback_needs_access_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_stepd"))
+        .args(["serve", "--listen", "0.0.0.0:0", "--data"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--access-keys"));
+}
+
+#[test]
+fn signed_clients_work_and_everyone_else_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys.json");
+    std::fs::write(&keys, format!(r#"{{"{KEY_ID}": "{SECRET}"}}"#)).unwrap();
+    let s = server_with(
+        &dir.path().join("data"),
+        &[
+            "--listen",
+            "0.0.0.0:0",
+            "--access-keys",
+            keys.to_str().unwrap(),
+        ],
+    );
+    let url = s.url.replace("0.0.0.0", "127.0.0.1");
+
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/boto3_auth.py");
+    let out = Command::new("python3")
+        .args([script, &url, KEY_ID, SECRET])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let cli = |secret: &str| {
+        Command::new("aws")
+            .args([
+                "stepfunctions",
+                "list-state-machines",
+                "--endpoint-url",
+                &url,
+            ])
+            .args(["--region", "us-east-1", "--output", "json"])
+            .env("AWS_ACCESS_KEY_ID", KEY_ID)
+            .env("AWS_SECRET_ACCESS_KEY", secret)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .unwrap()
+    };
+    let ok = cli(SECRET);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("signed"));
+    let refused = cli("wrong");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("InvalidSignatureException"));
+
+    // Unsigned and half-signed requests.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let send = |auth: Option<&str>| {
+        let mut req = agent
+            .post(url.as_str())
+            .header("X-Amz-Target", "AWSStepFunctions.ListStateMachines")
+            .header("Content-Type", "application/x-amz-json-1.0");
+        if let Some(a) = auth {
+            req = req.header("Authorization", a);
+        }
+        let mut resp = req.send("{}").unwrap();
+        let body: serde_json::Value =
+            serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap();
+        (
+            resp.status().as_u16(),
+            body["__type"].as_str().unwrap_or("?").to_string(),
+        )
+    };
+    assert_eq!(
+        send(None),
+        (400, "MissingAuthenticationTokenException".into())
+    );
+    assert_eq!(
+        send(Some(
+            "AWS4-HMAC-SHA256 Credential=AKIDSTEPDTEST/20261126/us-east-1/states/aws4_request"
+        )),
+        (400, "IncompleteSignatureException".into())
+    );
+    assert_eq!(
+        send(Some("Basic dXNlcjpwYXNz")),
+        (400, "IncompleteSignatureException".into())
+    );
+}
