@@ -25,6 +25,8 @@ pub enum Error {
     InvalidDefinition(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("This operation is not supported by this type of state machine: '{0}'")]
+    StateMachineTypeNotSupported(String),
     #[error("Invalid Arn: '{0}'")]
     InvalidArn(String),
     #[error("Invalid Token: the paging token was not issued for this request")]

@@ -14,6 +14,7 @@ mod deletion;
 mod dispatch;
 mod error;
 mod executions;
+mod express;
 mod records;
 mod recovery;
 mod retention;
@@ -27,6 +28,7 @@ mod writer;
 pub use adapter::{Adapter, Task, TaskError, TaskFuture};
 pub use adapters::http::HttpInvoke;
 pub use error::Error;
+pub use express::SyncOutcome;
 pub use records::{
     ActivityRecord, ExecutionRecord, JournalEntry, OutboxEntry, Parked, StateMachineRecord,
     TokenTarget,

@@ -17,6 +17,9 @@ pub struct StateMachineRecord {
     /// DeleteStateMachine was asked while executions ran; the record goes when the last one finishes.
     #[serde(default)]
     pub deleting: bool,
+    /// An EXPRESS machine (executions run in memory, StartSyncExecution allowed).
+    #[serde(default)]
+    pub express: bool,
     /// When UpdateStateMachine last changed it.
     #[serde(default)]
     pub updated: Option<Millis>,
@@ -159,6 +162,11 @@ impl Arns {
         Arns {
             prefix: format!("arn:aws:states:{region}:{account}:"),
         }
+    }
+
+    /// `arn:aws:states:<region>:<account>:`.
+    pub(crate) fn prefix(&self) -> &str {
+        &self.prefix
     }
 
     pub(crate) fn execution(&self, short: &str) -> String {

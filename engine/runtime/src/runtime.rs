@@ -58,6 +58,8 @@ pub struct Runtime {
     /// Parsed definitions for deriving histories (the writer keeps its own).
     definitions: Arc<std::sync::Mutex<crate::definitions::Definitions>>,
     arns: records::Arns,
+    adapters: Arc<[Arc<dyn crate::Adapter>]>,
+    clock: fn() -> Millis,
 }
 
 impl Runtime {
@@ -88,6 +90,7 @@ impl Runtime {
             arns: arns.clone(),
             seeds: (config.clock)() as u64,
         };
+        let adapters = Arc::clone(&writer.adapters);
         let redeliver = crate::recovery::recover(&mut writer)?;
         for (execution, task, entry) in redeliver {
             crate::dispatch::dispatch(&writer.adapters, &tx, execution, task, entry);
@@ -115,6 +118,8 @@ impl Runtime {
             store,
             definitions: Arc::default(),
             arns,
+            adapters,
+            clock: config.clock,
         })
     }
 
@@ -141,7 +146,7 @@ impl Runtime {
         tags: crate::Tags,
     ) -> Result<String, Error> {
         Ok(self
-            .create_state_machine(name, definition, tags, None)
+            .create_state_machine(name, definition, tags, false, None)
             .await?
             .0)
     }
@@ -153,6 +158,7 @@ impl Runtime {
         name: &str,
         definition: &str,
         tags: crate::Tags,
+        express: bool,
         publish: Option<&str>,
     ) -> Result<(String, Option<String>), Error> {
         let (name, definition) = (name.to_string(), definition.to_string());
@@ -161,10 +167,64 @@ impl Runtime {
             name,
             definition,
             tags,
+            express,
             publish,
             reply,
         })
         .await
+    }
+
+    /// StartSyncExecution: runs an EXPRESS machine's execution to its end in memory and answers how it
+    /// ended (nothing is stored). A STANDARD machine is `StateMachineTypeNotSupported`, as in AWS.
+    pub async fn start_sync_execution(
+        &self,
+        machine: &str,
+        name: &str,
+        input: Value,
+    ) -> Result<crate::SyncOutcome, Error> {
+        let (identity, compiled, seed) = self.express_identity(machine, name)?;
+        let adapters = Arc::clone(&self.adapters);
+        Ok(crate::express::run(&compiled, identity, seed, input, adapters, self.clock).await)
+    }
+
+    /// Identity, definition and seed for an EXPRESS execution of `machine` (or a version of it).
+    fn express_identity(
+        &self,
+        machine: &str,
+        name: &str,
+    ) -> Result<(stepd_core::Identity, crate::definitions::Compiled, u64), Error> {
+        let (base, definition_id) = match crate::split_version(machine) {
+            Some(_) => {
+                let (v, _) = self.version(machine)?;
+                (v.state_machine_arn, Some(v.definition_id))
+            }
+            None => (machine.to_string(), None),
+        };
+        let m = self.state_machine(&base)?;
+        if !m.express {
+            return Err(Error::StateMachineTypeNotSupported(machine.to_string()));
+        }
+        let id = definition_id.unwrap_or(m.definition_id);
+        let compiled = self
+            .definitions
+            .lock()
+            .map_err(|_| Error::Closed)?
+            .get(&*self.store, &id)?;
+        let now = (self.clock)();
+        let seed = {
+            use std::hash::{BuildHasher, Hasher};
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_i64(now);
+            h.finish()
+        };
+        let mut identity = stepd_core::Identity::local(&m.name, name, now);
+        identity.state_machine_arn = base;
+        identity.execution_arn = format!(
+            "{}express:{}:{name}:{seed:016x}",
+            self.arns.prefix(),
+            m.name
+        );
+        Ok((identity, compiled, seed))
     }
 
     /// UpdateStateMachine: a new current definition (if given) and, with `publish`, a new version.
@@ -276,6 +336,18 @@ impl Runtime {
         name: &str,
         input: Value,
     ) -> Result<String, Error> {
+        // An EXPRESS machine's execution runs in memory, at most once, and is not stored (as on AWS, its
+        // ARN cannot be described afterwards).
+        let base = crate::split_version(state_machine).map_or(state_machine, |(b, _)| b);
+        if self.state_machine(base).is_ok_and(|m| m.express) {
+            let (identity, compiled, seed) = self.express_identity(state_machine, name)?;
+            let arn = identity.execution_arn.clone();
+            let (adapters, clock) = (Arc::clone(&self.adapters), self.clock);
+            tokio::spawn(async move {
+                crate::express::run(&compiled, identity, seed, input, adapters, clock).await
+            });
+            return Ok(arn);
+        }
         let (state_machine, name) = (state_machine.to_string(), name.to_string());
         self.ask(|reply| Request::Start {
             state_machine,

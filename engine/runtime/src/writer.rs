@@ -28,6 +28,7 @@ pub(crate) enum Request {
         name: String,
         definition: String,
         tags: crate::Tags,
+        express: bool,
         publish: Option<String>,
         reply: oneshot::Sender<Result<(String, Option<String>), Error>>,
     },
@@ -257,11 +258,12 @@ impl Writer {
                 name,
                 definition,
                 tags,
+                express,
                 publish,
                 reply,
             } => {
                 let result = self
-                    .register(name, definition, tags, now, batch)
+                    .register(name, definition, tags, express, now, batch)
                     .and_then(|arn| {
                         let version = match publish {
                             Some(d) => Some(self.publish(&arn, None, d, now, batch)?.arn),
@@ -423,10 +425,11 @@ impl Writer {
         name: String,
         definition: String,
         tags: crate::Tags,
+        express: bool,
         now: Millis,
         batch: &mut Batch,
     ) -> Result<String, Error> {
-        let report = stepd_asl::validate(&definition, stepd_asl::Options::default());
+        let report = stepd_asl::validate(&definition, stepd_asl::Options { express });
         let Some(def) = report.definition else {
             return Err(Error::InvalidDefinition(
                 stepd_asl::invalid_definition_message(&report.diagnostics),
@@ -441,7 +444,7 @@ impl Writer {
         if let Some(existing) = self.machines.get(&arn) {
             return if existing.deleting {
                 Err(Error::StateMachineDeleting(arn))
-            } else if existing.definition == definition {
+            } else if existing.definition == definition && existing.express == express {
                 Ok(arn)
             } else {
                 Err(Error::StateMachineAlreadyExists(arn))
@@ -464,6 +467,7 @@ impl Writer {
             definition_id,
             created: now,
             deleting: false,
+            express,
             updated: None,
             last_version: 0,
             tags,

@@ -48,7 +48,13 @@ fn executions_keep_their_definition_and_versions_run_theirs() {
     let (sm, old, v1) = process().block_on(async {
         let rt = open();
         let (sm, v1) = rt
-            .create_state_machine("m", &definition("one"), Default::default(), Some("first"))
+            .create_state_machine(
+                "m",
+                &definition("one"),
+                Default::default(),
+                false,
+                Some("first"),
+            )
             .await
             .unwrap();
         let v1 = v1.unwrap();

@@ -131,4 +131,37 @@ for _ in range(100):
 assert json.loads(d["output"]) == "one" and d["stateMachineVersionArn"] == v1, d
 sfn.delete_state_machine_version(stateMachineVersionArn=v1)
 assert len(sfn.list_state_machine_versions(stateMachineArn=versioned)["stateMachineVersions"]) == 1
+# EXPRESS machines: StartSyncExecution answers the outcome; STANDARD machines refuse it.
+express_def = json.dumps({"StartAt": "Add", "States": {
+    "Add": {"Type": "Pass", "Parameters": {"sum.$": "States.MathAdd($.a, $.b)"}, "Next": "Big?"},
+    "Big?": {"Type": "Choice", "Choices": [{"Variable": "$.sum", "NumericGreaterThan": 100, "Next": "TooBig"}],
+             "Default": "Done"},
+    "TooBig": {"Type": "Fail", "Error": "Overflow", "Cause": "sum over 100"},
+    "Done": {"Type": "Succeed"}}})
+quick = sfn.create_state_machine(name="quick", definition=express_def, type="EXPRESS",
+                                 roleArn="arn:aws:iam::123456789012:role/r")["stateMachineArn"]
+assert sfn.describe_state_machine(stateMachineArn=quick)["type"] == "EXPRESS"
+# botocore sends StartSyncExecution to host "sync-<endpoint host>" unless told not to (AWS's own endpoint
+# has that name; a local server does not).
+from botocore.config import Config
+sync = boto3.client("stepfunctions", endpoint_url=url, region_name="us-east-1", aws_access_key_id="test",
+                    aws_secret_access_key="test", config=Config(inject_host_prefix=False))
+done = sync.start_sync_execution(stateMachineArn=quick, input=json.dumps({"a": 2, "b": 3}))
+assert done["status"] == "SUCCEEDED" and json.loads(done["output"]) == {"sum": 5}, done
+assert ":express:quick:" in done["executionArn"], done
+failed = sync.start_sync_execution(stateMachineArn=quick, name="big", input=json.dumps({"a": 200, "b": 3}))
+assert (failed["status"], failed["error"], failed["cause"]) == ("FAILED", "Overflow", "sum over 100"), failed
+assert ":express:" in sfn.start_execution(stateMachineArn=quick, input="{}")["executionArn"]
+try:
+    sync.start_sync_execution(stateMachineArn=sm, input="{}")
+    raise SystemExit("expected StateMachineTypeNotSupported")
+except sync.exceptions.StateMachineTypeNotSupported:
+    pass
+try:
+    sfn.create_state_machine(name="express-callback", type="EXPRESS", roleArn="arn:aws:iam::123456789012:role/r",
+                             definition=json.dumps({"StartAt": "T", "States": {"T": {"Type": "Task",
+                                 "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "End": True}}}))
+    raise SystemExit("expected InvalidDefinition")
+except sfn.exceptions.InvalidDefinition:
+    pass
 print("boto3: ok")

@@ -17,6 +17,7 @@ impl Drop for Server {
 }
 
 /// Starts `stepd serve` on `data` and waits for its "listening on URL" line.
+#[allow(dead_code)] // not every test binary uses it
 pub fn server(data: &std::path::Path) -> Server {
     server_with(data, &["--listen", "127.0.0.1:0"])
 }

@@ -99,7 +99,7 @@ pub(super) fn describe(rt: &Runtime, arn: &str) -> Result<Value, ApiError> {
     let machine = rt.state_machine(&version.state_machine_arn)?;
     Ok(
         json!({"stateMachineArn": version.arn, "name": machine.name, "status": "ACTIVE",
-        "definition": definition, "roleArn": super::ROLE, "type": "STANDARD",
+        "definition": definition, "roleArn": super::ROLE, "type": if machine.express { "EXPRESS" } else { "STANDARD" },
         "creationDate": seconds(version.created), "revisionId": version.definition_id,
         "description": version.description}),
     )
