@@ -100,12 +100,14 @@ const MOTO_CONFIG: &str = r#"{"stepfunctions": {"execute_state_machine": true}}"
 
 fn moto() -> (Kill, String) {
     let port = free_port();
-    let child = Command::new("moto_server")
-        .args(["-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("moto_server is installed (scripts/bench-api.sh installs it)");
+    let child = Kill(
+        Command::new("moto_server")
+            .args(["-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto_server is installed (scripts/bench-api.sh installs it)"),
+    );
     let url = format!("http://127.0.0.1:{port}");
     let agent = agent();
     for _ in 0..200 {
@@ -113,7 +115,7 @@ fn moto() -> (Kill, String) {
             .post(format!("{url}/moto-api/config"))
             .send(MOTO_CONFIG);
         if ready.is_ok_and(|r| r.status().is_success()) {
-            return (Kill(child), url);
+            return (child, url);
         }
         std::thread::sleep(Duration::from_millis(50));
     }
