@@ -60,6 +60,7 @@ pub struct Runtime {
     arns: records::Arns,
     adapters: Arc<[Arc<dyn crate::Adapter>]>,
     clock: fn() -> Millis,
+    changes: tokio::sync::broadcast::Sender<String>,
 }
 
 impl Runtime {
@@ -70,6 +71,7 @@ impl Runtime {
         let (tx, rx) = mpsc::unbounded_channel();
         let (wake, woken) = mpsc::unbounded_channel();
         let arns = records::Arns::new(&config.region, &config.account);
+        let (changes, _) = tokio::sync::broadcast::channel(4096);
         let mut writer = Writer {
             store: Arc::clone(&store),
             clock: config.clock,
@@ -85,6 +87,8 @@ impl Runtime {
             requests: tx.clone(),
             timers: wake,
             earliest: None,
+            changed: Vec::new(),
+            changes: changes.clone(),
             account: config.account,
             region: config.region,
             arns: arns.clone(),
@@ -120,7 +124,24 @@ impl Runtime {
             arns,
             adapters,
             clock: config.clock,
+            changes,
         })
+    }
+
+    /// The ARNs of executions as their changes commit (a receiver that falls behind gets `Lagged` and
+    /// should re-read what it follows).
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<String> {
+        self.changes.subscribe()
+    }
+
+    /// The ARN of the state machine `name` on this server.
+    pub fn state_machine_arn(&self, name: &str) -> String {
+        format!("{}stateMachine:{name}", self.arns.prefix())
+    }
+
+    /// The ARN of execution `name` of state machine `machine` on this server.
+    pub fn execution_arn(&self, machine: &str, name: &str) -> String {
+        self.arns.execution(&format!("{machine}:{name}"))
     }
 
     async fn ask<T>(

@@ -35,6 +35,9 @@ impl Writer {
             records::to_bytes(&journal),
         );
         live.parked.journal_seq += 1;
+        if self.changes.receiver_count() > 0 {
+            self.changed.push(arn.to_string());
+        }
         // The history is not stored: it is derived from the journal when read (see `Runtime::history`).
         let mut finished = None;
         let mut earliest = self.earliest;

@@ -167,6 +167,10 @@ pub(crate) struct Writer {
     pub timers: mpsc::UnboundedSender<Millis>,
     /// The earliest timer armed by the group being built.
     pub earliest: Option<Millis>,
+    /// Executions the group being built changed (announced on `changes` after the commit).
+    pub changed: Vec<String>,
+    /// Announces each committed change's execution ARN (SSE streams listen).
+    pub changes: tokio::sync::broadcast::Sender<String>,
     pub account: String,
     pub region: String,
     pub arns: records::Arns,
@@ -219,6 +223,10 @@ impl Writer {
                 return;
             }
             self.ended.clear();
+            for arn in self.changed.drain(..) {
+                // Nobody listening is fine.
+                let _ = self.changes.send(arn);
+            }
             if let Some(due) = self.earliest.take() {
                 let _ = self.timers.send(due);
             }

@@ -29,7 +29,7 @@ pub(crate) fn router(rt: Runtime) -> Router {
 }
 
 /// An API error: AWS's name and message.
-struct ApiError(&'static str, String);
+pub(super) struct ApiError(pub(super) &'static str, pub(super) String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -80,7 +80,7 @@ fn ok(v: Value) -> Response {
         .into_response()
 }
 
-fn seconds(ms: i64) -> Value {
+pub(super) fn seconds(ms: i64) -> Value {
     json!(ms as f64 / 1000.0)
 }
 
@@ -377,7 +377,7 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
 
 /// A name for an execution started without one: UUID-shaped and unique within this process (time, pid and
 /// a counter, mixed).
-fn generated_name() -> String {
+pub(super) fn generated_name() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
@@ -411,7 +411,7 @@ fn activity(rt: &Runtime, arn: &str) -> Result<stepd_runtime::ActivityRecord, Ap
     })
 }
 
-fn describe_machine(m: &stepd_runtime::StateMachineRecord) -> Value {
+pub(super) fn describe_machine(m: &stepd_runtime::StateMachineRecord) -> Value {
     json!({"stateMachineArn": m.arn, "name": m.name, "status": if m.deleting { "DELETING" } else { "ACTIVE" }, "definition": m.definition,
         "roleArn": ROLE, "type": if m.express { "EXPRESS" } else { "STANDARD" }, "creationDate": seconds(m.created), "revisionId": m.definition_id})
 }
@@ -459,7 +459,7 @@ fn now() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-fn describe(r: &ExecutionRecord) -> Value {
+pub(super) fn describe(r: &ExecutionRecord) -> Value {
     let mut out = json!({
         "executionArn": r.arn,
         "stateMachineArn": r.state_machine_arn,

@@ -3,6 +3,7 @@
 
 mod auth;
 mod aws;
+mod rest;
 
 use anyhow::{Context, Result, bail};
 use clap::Args as ClapArgs;
@@ -65,7 +66,7 @@ async fn serve(args: &Args) -> Result<()> {
         .context("binding the listener")?;
     let addr = listener.local_addr()?;
     println!("listening on http://{addr}");
-    let mut app = aws::router(rt);
+    let mut app = aws::router(rt.clone()).merge(rest::router(rt));
     if let Some(keys) = keys {
         app = app.layer(axum::middleware::from_fn_with_state(keys, auth::verify));
     }

@@ -1,0 +1,354 @@
+//! The REST surface for people, scripts and the viewer (the AWS JSON protocol at `POST /` is for the AWS
+//! clients): upload an ASL file as the raw body, start executions with the input as the body, read
+//! executions and histories, follow an execution's new events as server-sent events, and answer task
+//! tokens from a job wrapper with plain `curl`. Errors are AWS's (`{"__type", "message"}`). The routes are
+//! described by `/openapi.json`.
+
+use super::aws::{ApiError, describe, describe_machine, generated_name, seconds};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use stepd_runtime::Runtime;
+
+/// The OpenAPI 3 description of these routes.
+const OPENAPI: &str = include_str!("openapi.json");
+
+pub(crate) fn router(rt: Runtime) -> Router {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/state-machines", get(list_machines))
+        .route(
+            "/state-machines/{machine}",
+            get(describe_one).post(upload).delete(delete_machine),
+        )
+        .route(
+            "/state-machines/{machine}/executions",
+            get(list_executions).post(start),
+        )
+        .route(
+            "/state-machines/{machine}/executions/{execution}",
+            get(describe_execution),
+        )
+        .route(
+            "/state-machines/{machine}/executions/{execution}/history",
+            get(history),
+        )
+        .route(
+            "/state-machines/{machine}/executions/{execution}/events",
+            get(events),
+        )
+        .route(
+            "/state-machines/{machine}/executions/{execution}/stop",
+            post(stop),
+        )
+        .route("/tasks/{token}/success", post(task_success))
+        .route("/tasks/{token}/failure", post(task_failure))
+        .route("/tasks/{token}/heartbeat", post(task_heartbeat))
+        .with_state(rt)
+}
+
+type Answer = Result<Response, ApiError>;
+
+fn ok(status: StatusCode, v: Value) -> Answer {
+    Ok((
+        status,
+        [("content-type", "application/json")],
+        v.to_string(),
+    )
+        .into_response())
+}
+
+/// `key=value&…` (values percent-decoded) → the value of `key`.
+fn param(query: &Option<String>, key: &str) -> Option<String> {
+    query.as_deref()?.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (k == key).then(|| percent_decode(v))
+    })
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A JSON body (empty means `{}`), at most 256 KiB as AWS allows for inputs and outputs.
+fn json_body(body: &Bytes, invalid: &'static str) -> Result<Value, ApiError> {
+    if body.len() > 262_144 {
+        return Err(ApiError(
+            "ValidationException",
+            "The body is longer than 262144 bytes".into(),
+        ));
+    }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(json!({}));
+    }
+    serde_json::from_slice(body).map_err(|e| ApiError(invalid, format!("Invalid JSON: {e}")))
+}
+
+async fn openapi() -> Response {
+    ([("content-type", "application/json")], OPENAPI).into_response()
+}
+
+async fn list_machines(State(rt): State<Runtime>) -> Answer {
+    let machines: Vec<Value> = rt
+        .state_machines()?
+        .into_iter()
+        .map(|m| json!({"name": m.name, "stateMachineArn": m.arn, "creationDate": seconds(m.created)}))
+        .collect();
+    ok(StatusCode::OK, json!({ "stateMachines": machines }))
+}
+
+async fn describe_one(State(rt): State<Runtime>, Path(machine): Path<String>) -> Answer {
+    let m = rt.state_machine(&rt.state_machine_arn(&machine))?;
+    ok(StatusCode::OK, describe_machine(&m))
+}
+
+/// Creates the machine from the raw ASL body, or gives an existing one this definition (running
+/// executions keep theirs). `?type=EXPRESS` creates an EXPRESS machine.
+async fn upload(
+    State(rt): State<Runtime>,
+    Path(machine): Path<String>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Answer {
+    let text = String::from_utf8(body.to_vec())
+        .map_err(|_| ApiError("InvalidDefinition", "The definition is not UTF-8".into()))?;
+    let express = param(&query, "type").as_deref() == Some("EXPRESS");
+    let report = stepd_asl::validate(&text, stepd_asl::Options { express });
+    if !report.is_valid() {
+        // People want every diagnostic with its location, not only AWS's one-line message.
+        let message = stepd_asl::invalid_definition_message(&report.diagnostics);
+        let body = json!({"__type": "InvalidDefinition", "message": message, "diagnostics": report.diagnostics});
+        return ok(StatusCode::BAD_REQUEST, body);
+    }
+    let arn = rt.state_machine_arn(&machine);
+    if rt.state_machine(&arn).is_ok() {
+        let updated = rt.update_state_machine(&arn, Some(&text), None).await?;
+        let body = json!({"stateMachineArn": arn, "revisionId": updated.revision_id, "updateDate": seconds(updated.updated)});
+        return ok(StatusCode::OK, body);
+    }
+    let (arn, _) = rt
+        .create_state_machine(&machine, &text, Default::default(), express, None)
+        .await?;
+    let created = rt.state_machine(&arn).map_or(0, |m| m.created);
+    ok(
+        StatusCode::CREATED,
+        json!({"stateMachineArn": arn, "creationDate": seconds(created)}),
+    )
+}
+
+async fn delete_machine(State(rt): State<Runtime>, Path(machine): Path<String>) -> Answer {
+    rt.delete_state_machine(&rt.state_machine_arn(&machine))
+        .await?;
+    ok(StatusCode::OK, json!({}))
+}
+
+/// Starts an execution with the body as its input; `?name=` names it.
+async fn start(
+    State(rt): State<Runtime>,
+    Path(machine): Path<String>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Answer {
+    let input = json_body(&body, "InvalidExecutionInput")?;
+    let name = param(&query, "name").unwrap_or_else(generated_name);
+    let arn = rt
+        .start_execution(&rt.state_machine_arn(&machine), &name, input)
+        .await?;
+    let start = rt.describe_execution(&arn).map_or(0, |r| r.start);
+    ok(
+        StatusCode::CREATED,
+        json!({"executionArn": arn, "name": name, "startDate": seconds(start)}),
+    )
+}
+
+/// Newest first; `?status=RUNNING`, `?limit=N` (default 100, at most 1000), `?next=` from the last page.
+async fn list_executions(
+    State(rt): State<Runtime>,
+    Path(machine): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Answer {
+    let arn = rt.state_machine_arn(&machine);
+    rt.state_machine(&arn)?;
+    let limit = param(&query, "limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .filter(|l| *l > 0)
+        .unwrap_or(100)
+        .min(1000);
+    let after = match param(&query, "next") {
+        Some(t) => Some(unhex(&t).ok_or(ApiError("InvalidToken", "Invalid Token: 'next'".into()))?),
+        None => None,
+    };
+    let status = param(&query, "status");
+    let (records, next) = rt.list_executions(&arn, status.as_deref(), after.as_deref(), limit)?;
+    let items: Vec<Value> = records.iter().map(describe).collect();
+    let mut body = json!({ "executions": items });
+    if let Some(n) = next {
+        body["next"] = json!(n.iter().map(|b| format!("{b:02x}")).collect::<String>());
+    }
+    ok(StatusCode::OK, body)
+}
+
+fn unhex(t: &str) -> Option<Vec<u8>> {
+    if !t.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..t.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(t.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+async fn describe_execution(
+    State(rt): State<Runtime>,
+    Path((machine, execution)): Path<(String, String)>,
+) -> Answer {
+    let r = rt.describe_execution(&rt.execution_arn(&machine, &execution))?;
+    ok(StatusCode::OK, describe(&r))
+}
+
+async fn history(
+    State(rt): State<Runtime>,
+    Path((machine, execution)): Path<(String, String)>,
+) -> Answer {
+    let events = rt.history(&rt.execution_arn(&machine, &execution))?;
+    ok(StatusCode::OK, json!({ "events": events }))
+}
+
+async fn stop(
+    State(rt): State<Runtime>,
+    Path((machine, execution)): Path<(String, String)>,
+    body: Bytes,
+) -> Answer {
+    let why = json_body(&body, "ValidationException")?;
+    let text = |k: &str| why.get(k).and_then(Value::as_str).map(String::from);
+    let arn = rt.execution_arn(&machine, &execution);
+    rt.stop_execution(&arn, text("error"), text("cause"))
+        .await?;
+    ok(StatusCode::OK, describe(&rt.describe_execution(&arn)?))
+}
+
+/// Whether a history event ends the execution.
+fn terminal(event: &Value) -> bool {
+    matches!(
+        event["type"].as_str(),
+        Some("ExecutionSucceeded" | "ExecutionFailed" | "ExecutionAborted" | "ExecutionTimedOut")
+    )
+}
+
+/// What the event stream remembers between events.
+struct Follow {
+    rt: Runtime,
+    arn: String,
+    changes: tokio::sync::broadcast::Receiver<String>,
+    sent: usize,
+    pending: VecDeque<Event>,
+    done: bool,
+}
+
+/// The execution's history so far, then each new event as it commits (`event:` its type, `id:` its id,
+/// `data:` the event as GetExecutionHistory shows it); the stream ends after the execution's last event.
+async fn events(
+    State(rt): State<Runtime>,
+    Path((machine, execution)): Path<(String, String)>,
+) -> Result<Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let arn = rt.execution_arn(&machine, &execution);
+    // Listen before reading, so nothing committed in between is missed.
+    let changes = rt.subscribe();
+    rt.describe_execution(&arn)?;
+    let follow = Follow {
+        rt,
+        arn,
+        changes,
+        sent: 0,
+        pending: VecDeque::new(),
+        done: false,
+    };
+    let stream = futures_util::stream::unfold(follow, |mut f| async move {
+        loop {
+            if let Some(e) = f.pending.pop_front() {
+                return Some((Ok(e), f));
+            }
+            if f.done {
+                return None;
+            }
+            let history = f.rt.history(&f.arn).unwrap_or_default();
+            for e in history.into_iter().skip(f.sent) {
+                f.sent += 1;
+                f.done |= terminal(&e);
+                let kind = e["type"].as_str().unwrap_or("event").to_string();
+                let id = e["id"].to_string();
+                f.pending
+                    .push_back(Event::default().event(kind).id(id).data(e.to_string()));
+            }
+            if !f.pending.is_empty() {
+                continue;
+            }
+            loop {
+                match f.changes.recv().await {
+                    Ok(changed) if changed == f.arn => break,
+                    Ok(_) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// The body is the task's output (JSON; empty means `{}`).
+async fn task_success(State(rt): State<Runtime>, Path(token): Path<String>, body: Bytes) -> Answer {
+    let output = json_body(&body, "InvalidOutput")?;
+    rt.send_task_success(&token, output).await?;
+    ok(StatusCode::OK, json!({}))
+}
+
+/// The body is `{"error": …, "cause": …}` (both optional).
+async fn task_failure(State(rt): State<Runtime>, Path(token): Path<String>, body: Bytes) -> Answer {
+    let failure = json_body(&body, "ValidationException")?;
+    let text = |k: &str| {
+        failure
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    rt.send_task_failure(&token, &text("error"), &text("cause"))
+        .await?;
+    ok(StatusCode::OK, json!({}))
+}
+
+async fn task_heartbeat(State(rt): State<Runtime>, Path(token): Path<String>) -> Answer {
+    rt.send_task_heartbeat(&token).await?;
+    ok(StatusCode::OK, json!({}))
+}
