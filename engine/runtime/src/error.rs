@@ -25,6 +25,8 @@ pub enum Error {
     InvalidDefinition(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("{0}")]
+    Validation(String),
     #[error("This operation is not supported by this type of state machine: '{0}'")]
     StateMachineTypeNotSupported(String),
     #[error("Invalid Arn: '{0}'")]

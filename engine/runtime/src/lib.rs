@@ -20,6 +20,7 @@ mod recovery;
 mod retention;
 mod runtime;
 mod tags;
+mod test_state;
 mod timers;
 mod transition;
 mod versions;
@@ -35,4 +36,5 @@ pub use records::{
 };
 pub use runtime::{Config, Runtime};
 pub use tags::{MAX_TAGS, Tags};
+pub use test_state::{Mock, TestOutcome};
 pub use versions::{Updated, VersionRecord, split_version};

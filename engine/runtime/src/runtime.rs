@@ -208,6 +208,18 @@ impl Runtime {
         Ok(crate::express::run(&compiled, identity, seed, input, adapters, self.clock).await)
     }
 
+    /// TestState: runs one state (a state's JSON, or `state_name` of a whole definition) on `input`.
+    pub async fn test_state(
+        &self,
+        definition: &str,
+        state_name: Option<&str>,
+        input: Value,
+        mock: Option<crate::Mock>,
+    ) -> Result<crate::TestOutcome, Error> {
+        let now = (self.clock)();
+        crate::test_state::run(definition, state_name, input, mock, &self.adapters, now).await
+    }
+
     /// Identity, definition and seed for an EXPRESS execution of `machine` (or a version of it).
     fn express_identity(
         &self,

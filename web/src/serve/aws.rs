@@ -13,6 +13,7 @@ use stepd_runtime::{Error, ExecutionRecord, Runtime};
 mod arns;
 mod sync;
 mod tags;
+mod test_state;
 mod versions;
 
 /// The role every state machine reports (stepd assumes no IAM role).
@@ -63,6 +64,7 @@ impl From<Error> for ApiError {
             Error::InvalidDefinition(_) => "InvalidDefinition",
             Error::InvalidCursor => "InvalidToken",
             Error::Conflict(_) => "ConflictException",
+            Error::Validation(_) => "ValidationException",
             Error::StateMachineTypeNotSupported(_) => "StateMachineTypeNotSupported",
             Error::InvalidArn(_) => "InvalidArn",
             Error::Store(_) | Error::Corrupt(_) | Error::Closed => "InternalFailure",
@@ -223,6 +225,7 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
             Ok(json!({"executionArn": arn, "startDate": seconds(start)}))
         }
         "StartSyncExecution" => sync::start_sync(rt, input).await,
+        "TestState" => test_state::test_state(rt, input).await,
         "DescribeExecution" => Ok(describe(
             &rt.describe_execution(field(input, "executionArn")?)?,
         )),

@@ -6,6 +6,7 @@ import json
 import sys
 
 import boto3
+from botocore.exceptions import ClientError
 
 url = sys.argv[1]
 sfn = boto3.client("stepfunctions", endpoint_url=url, region_name="us-east-1",
@@ -164,4 +165,41 @@ try:
     raise SystemExit("expected InvalidDefinition")
 except sfn.exceptions.InvalidDefinition:
     pass
+# TestState: one state on its own (also behind the sync- host prefix).
+def test(state, inp, **kw):
+    return sync.test_state(definition=json.dumps(state), roleArn="arn:aws:iam::123456789012:role/r",
+                           input=json.dumps(inp), **kw)
+r = test({"Type": "Pass", "Parameters": {"x.$": "$.a"}, "Next": "After"}, {"a": 1})
+assert (r["status"], json.loads(r["output"]), r["nextState"]) == ("SUCCEEDED", {"x": 1}, "After"), r
+r = test({"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericGreaterThan": 5, "Next": "Big"}], "Default": "Small"}, {"n": 9})
+assert (r["status"], r["nextState"]) == ("SUCCEEDED", "Big"), r
+r = test({"Type": "Wait", "Seconds": 3600, "Next": "Later"}, {"k": 1})
+assert (r["status"], r["nextState"], json.loads(r["output"])) == ("SUCCEEDED", "Later", {"k": 1}), r
+task = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "ResultSelector": {"v.$": "$.Payload"},
+        "ResultPath": "$.r", "Next": "Then"}
+r = test(task, {"in": 1}, mock={"result": json.dumps({"Payload": 42})}, inspectionLevel="DEBUG")
+assert (r["status"], json.loads(r["output"]), r["nextState"]) == ("SUCCEEDED", {"in": 1, "r": {"v": 42}}, "Then"), r
+assert json.loads(r["inspectionData"]["result"]) == {"Payload": 42}, r
+flaky = dict(task, Retry=[{"ErrorEquals": ["Flaky"], "MaxAttempts": 2}])
+r = test(flaky, {}, mock={"errorOutput": {"error": "Flaky", "cause": "try again"}})
+assert (r["status"], r["error"], r["cause"]) == ("RETRIABLE", "Flaky", "try again"), r
+caught = dict(task, Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.err", "Next": "Recover"}])
+r = test(caught, {"in": 1}, mock={"errorOutput": {"error": "Boom", "cause": "bad"}})
+assert (r["status"], r["nextState"], r["error"]) == ("CAUGHT_ERROR", "Recover", "Boom"), r
+assert json.loads(r["output"])["err"]["Error"] == "Boom", r
+r = test(task, {}, mock={"errorOutput": {"error": "Boom", "cause": "bad"}})
+assert (r["status"], r["error"], r["cause"]) == ("FAILED", "Boom", "bad"), r
+r = test({"Type": "Fail", "Error": "Nope", "Cause": "because"}, {})
+assert (r["status"], r["error"], r["cause"]) == ("FAILED", "Nope", "because"), r
+whole = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "Result": 7, "End": True}}}
+r = sync.test_state(definition=json.dumps(whole), stateName="B", input="{}")
+assert (r["status"], json.loads(r["output"]), r.get("nextState")) == ("SUCCEEDED", 7, None), r
+for bad, code in [({"Type": "Pass", "Next": 5}, "InvalidDefinition"),
+                  ({"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "End": True},
+                   "ValidationException")]:
+    try:
+        test(bad, {})
+        raise SystemExit(f"expected {code}")
+    except ClientError as e:
+        assert e.response["Error"]["Code"] == code, e.response
 print("boto3: ok")

@@ -1,0 +1,276 @@
+//! TestState: one state run on its own with a given input, as AWS's TestState API does. The state is put in
+//! a machine of its own whose transition targets are stubs, run with virtual time (a Wait does not wait),
+//! and stopped at the first answer: the state's output and the next state's name, or its error —
+//! `FAILED`, `CAUGHT_ERROR` (a Catch took it; the output is what the catcher passes on) or `RETRIABLE` (a
+//! Retry would run it again). A Task answers from `mock` when given, else through the adapters.
+
+use crate::Error;
+use crate::adapter::{Adapter, Task, TaskError};
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+use stepd_core::{Driver, Event, Execution, Exprs, Identity, Millis};
+
+/// A mocked Task answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mock {
+    Result(Value),
+    Error { error: String, cause: String },
+}
+
+/// What TestState answers.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TestOutcome {
+    /// `SUCCEEDED`, `FAILED`, `RETRIABLE` or `CAUGHT_ERROR`.
+    pub status: &'static str,
+    pub output: Option<Value>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+    pub next_state: Option<String>,
+    /// The Task's result, when the state is a Task that answered.
+    pub result: Option<Value>,
+}
+
+/// The machine that holds only the tested state, with a stub for every state it may go to.
+fn harness(definition: &str, state_name: Option<&str>) -> Result<(String, String), Error> {
+    let invalid = |m: &str| Error::Validation(m.to_string());
+    let doc: Value = serde_json::from_str(definition).map_err(|e| {
+        Error::InvalidDefinition(format!("Invalid State Machine Definition: '{e}'"))
+    })?;
+    let (name, state, language) = match state_name {
+        Some(name) => {
+            let state = doc
+                .pointer(&format!(
+                    "/States/{}",
+                    name.replace('~', "~0").replace('/', "~1")
+                ))
+                .ok_or_else(|| {
+                    invalid(&format!(
+                        "The state '{name}' is not in the definition's top-level States"
+                    ))
+                })?;
+            (
+                name.to_string(),
+                state.clone(),
+                doc.get("QueryLanguage").cloned(),
+            )
+        }
+        None => {
+            if doc.get("Type").is_none() {
+                return Err(invalid(
+                    "The definition must be one state (an object with a Type), or give stateName",
+                ));
+            }
+            ("TestState".to_string(), doc, None)
+        }
+    };
+    let mut targets = Vec::new();
+    let mut collect = |v: Option<&Value>| {
+        if let Some(Value::String(t)) = v {
+            targets.push(t.clone());
+        }
+    };
+    collect(state.get("Next"));
+    collect(state.get("Default"));
+    for key in ["Choices", "Catch"] {
+        for item in state
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            collect(item.get("Next"));
+        }
+    }
+    let mut states = Map::new();
+    states.insert(name.clone(), state);
+    for t in targets {
+        if t != name {
+            states.insert(t, json!({"Type": "Succeed"}));
+        }
+    }
+    let mut machine = json!({"StartAt": name, "States": states});
+    if let Some(l) = language {
+        machine["QueryLanguage"] = l;
+    }
+    Ok((machine.to_string(), name))
+}
+
+/// Runs the test.
+pub(crate) async fn run(
+    definition: &str,
+    state_name: Option<&str>,
+    input: Value,
+    mock: Option<Mock>,
+    adapters: &[Arc<dyn Adapter>],
+    now: Millis,
+) -> Result<TestOutcome, Error> {
+    let (text, name) = harness(definition, state_name)?;
+    let report = stepd_asl::validate(&text, stepd_asl::Options::default());
+    let Some(def) = report.definition else {
+        return Err(Error::InvalidDefinition(
+            stepd_asl::invalid_definition_message(&report.diagnostics),
+        ));
+    };
+    let identity = Identity::local("TestState", "test", now);
+    let exec = Execution::new(
+        Arc::new(def),
+        Arc::new(Exprs::default()),
+        identity,
+        now as u64,
+    );
+    let mut driver = Driver::new(exec);
+    driver.push(Event::Start { input });
+    let mut clock = now;
+    let mut outcome = TestOutcome::default();
+    let mut failed = false;
+    // A state answers within a few rounds; the bound only guards against a loop of timers.
+    for _ in 0..10_000 {
+        let invocations = driver
+            .run(clock)
+            .map_err(|e| Error::Validation(e.to_string()))?;
+        if driver.outcome().is_some() {
+            break;
+        }
+        for inv in &invocations {
+            let answer = match &mock {
+                Some(Mock::Result(v)) => Ok(v.clone()),
+                Some(Mock::Error { error, cause }) => Err(TaskError {
+                    error: error.clone(),
+                    cause: cause.clone(),
+                }),
+                None if inv.token.is_some() => {
+                    return Err(Error::Validation(
+                        "A callback or activity task cannot be tested without a mock".into(),
+                    ));
+                }
+                None => invoke(adapters, inv).await,
+            };
+            match answer {
+                Ok(output) => {
+                    outcome.result = Some(output.clone());
+                    driver.push(Event::TaskSucceeded {
+                        task: inv.task,
+                        output,
+                    });
+                }
+                Err(e) => {
+                    failed = true;
+                    driver.push(Event::TaskFailed {
+                        task: inv.task,
+                        error: e.error,
+                        cause: e.cause,
+                    });
+                }
+            }
+        }
+        if !invocations.is_empty() {
+            continue;
+        }
+        let left = exited(&driver, &name);
+        if failed && !left {
+            // Still in the state after a failure: a Retry will run it again.
+            outcome.status = "RETRIABLE";
+            (outcome.error, outcome.cause) = last_failure(&driver);
+            return Ok(outcome);
+        }
+        match driver.next_due() {
+            Some(due) => clock = due.max(clock),
+            None => break,
+        }
+    }
+    let history: Vec<Value> = driver.history.iter().map(|e| e.to_aws_json()).collect();
+    let entered_other = history.iter().find_map(|e| {
+        let kind = e["type"].as_str()?;
+        let entered = e["stateEnteredEventDetails"]["name"].as_str()?;
+        (kind.ends_with("StateEntered") && entered != name).then(|| entered.to_string())
+    });
+    let exit_output = history.iter().find_map(|e| {
+        (e["stateExitedEventDetails"]["name"].as_str()? == name)
+            .then(|| e["stateExitedEventDetails"]["output"].as_str())
+            .flatten()
+            .and_then(|o| serde_json::from_str::<Value>(o).ok())
+    });
+    let end = history.last();
+    if let Some(e) =
+        end.filter(|e| e["type"] == "ExecutionFailed" || e["type"] == "ExecutionTimedOut")
+    {
+        let details = e
+            .as_object()
+            .and_then(|o| {
+                o.values()
+                    .find(|v| v.get("error").is_some() || v.get("cause").is_some())
+            })
+            .cloned()
+            .unwrap_or_default();
+        outcome.status = "FAILED";
+        outcome.error = details["error"].as_str().map(String::from);
+        outcome.cause = details["cause"].as_str().map(String::from);
+        return Ok(outcome);
+    }
+    outcome.output = exit_output;
+    outcome.next_state = entered_other;
+    if failed
+        || history.iter().any(|e| {
+            e["type"]
+                .as_str()
+                .is_some_and(|t| t.ends_with("Failed") && t != "ExecutionFailed")
+        })
+    {
+        outcome.status = "CAUGHT_ERROR";
+        (outcome.error, outcome.cause) = last_failure(&driver);
+    } else {
+        outcome.status = "SUCCEEDED";
+    }
+    Ok(outcome)
+}
+
+/// Whether the tested state has exited.
+fn exited(driver: &Driver, name: &str) -> bool {
+    driver.history.iter().any(|e| {
+        let v = e.to_aws_json();
+        v["stateExitedEventDetails"]["name"].as_str() == Some(name)
+    })
+}
+
+/// The error and cause of the last failure event in the history.
+fn last_failure(driver: &Driver) -> (Option<String>, Option<String>) {
+    for e in driver.history.iter().rev() {
+        let v = e.to_aws_json();
+        let failed = v["type"].as_str().is_some_and(|t| t.ends_with("Failed"));
+        if let (true, Some(details)) = (
+            failed,
+            v.as_object()
+                .and_then(|o| o.values().find(|d| d.get("error").is_some())),
+        ) {
+            return (
+                details["error"].as_str().map(String::from),
+                details["cause"].as_str().map(String::from),
+            );
+        }
+    }
+    (None, None)
+}
+
+async fn invoke(
+    adapters: &[Arc<dyn Adapter>],
+    inv: &stepd_core::Invocation,
+) -> Result<Value, TaskError> {
+    let task = Task {
+        execution: "TestState".into(),
+        state: inv.state.clone(),
+        resource: inv.resource.clone(),
+        input: inv.input.clone(),
+        idempotency_key: inv.idempotency_key.clone(),
+        timeout_seconds: inv.timeout_seconds,
+    };
+    match adapters.iter().find(|a| a.handles(&task.resource)) {
+        Some(a) => a.invoke(task).await,
+        None => Err(TaskError {
+            error: "States.TaskFailed".into(),
+            cause: format!(
+                "No adapter runs the resource '{}' on this server",
+                task.resource
+            ),
+        }),
+    }
+}
