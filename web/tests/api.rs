@@ -554,3 +554,50 @@ fn deleting_a_state_machine_waits_for_its_running_executions_even_across_a_kill(
         (400, "StateMachineDoesNotExist")
     );
 }
+
+#[test]
+fn region_and_account_are_configurable_and_history_can_leave_data_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = common::server_with(
+        dir.path(),
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--region",
+            "eu-west-1",
+            "--account",
+            "111122223333",
+        ],
+    );
+    let url = &s.url;
+    let pass = r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}"#;
+    let (_, created) = call(
+        url,
+        "CreateStateMachine",
+        json!({"name": "here", "definition": pass, "roleArn": "r"}),
+    );
+    let sm = created["stateMachineArn"].as_str().unwrap().to_string();
+    assert_eq!(
+        sm,
+        "arn:aws:states:eu-west-1:111122223333:stateMachine:here"
+    );
+    let (_, started) = call(
+        url,
+        "StartExecution",
+        json!({"stateMachineArn": sm, "name": "e", "input": "{\"secret\": 1}"}),
+    );
+    let arn = started["executionArn"].as_str().unwrap();
+    assert!(arn.starts_with("arn:aws:states:eu-west-1:111122223333:execution:here:"));
+    let (_, full) = call(url, "GetExecutionHistory", json!({"executionArn": arn}));
+    assert!(full.to_string().contains("secret"));
+    let (_, bare) = call(
+        url,
+        "GetExecutionHistory",
+        json!({"executionArn": arn, "includeExecutionData": false}),
+    );
+    assert_eq!(
+        bare["events"].as_array().unwrap().len(),
+        full["events"].as_array().unwrap().len()
+    );
+    assert!(!bare.to_string().contains("secret"), "{bare}");
+}

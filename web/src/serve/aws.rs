@@ -236,6 +236,16 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
             if input.get("reverseOrder") == Some(&Value::Bool(true)) {
                 events.reverse();
             }
+            if input.get("includeExecutionData") == Some(&Value::Bool(false)) {
+                // Leave out the data (inputs and outputs), keep the events' shape.
+                for details in events.iter_mut().filter_map(Value::as_object_mut) {
+                    for d in details.values_mut().filter_map(Value::as_object_mut) {
+                        for k in ["input", "output", "parameters"] {
+                            d.remove(k);
+                        }
+                    }
+                }
+            }
             page(input, events, "events")
         }
         "SendTaskSuccess" => {

@@ -22,6 +22,12 @@ pub(crate) struct Args {
     /// Directory for the database file (created if missing).
     #[arg(long, default_value = "stepd-data")]
     data: PathBuf,
+    /// The region in ARNs (and that SigV4 signatures must be scoped to).
+    #[arg(long, default_value = "us-east-1")]
+    region: String,
+    /// The account id in ARNs (12 digits).
+    #[arg(long, default_value = "123456789012")]
+    account: String,
     /// Access keys, a JSON file `{"ACCESS_KEY_ID": "SECRET", …}`: every request must then carry a valid AWS
     /// Signature Version 4 made with one of them. Required to listen beyond loopback.
     #[arg(long)]
@@ -49,7 +55,17 @@ pub(crate) fn run(args: &Args) -> ExitCode {
 }
 
 async fn serve(args: &Args) -> Result<()> {
-    let config = Config::default();
+    if args.account.len() != 12 || !args.account.bytes().all(|b| b.is_ascii_digit()) {
+        bail!("--account must be 12 digits, as AWS account ids are");
+    }
+    if args.region.is_empty() || args.region.contains(':') {
+        bail!("--region must be a region name such as us-east-1");
+    }
+    let config = Config {
+        region: args.region.clone(),
+        account: args.account.clone(),
+        ..Config::default()
+    };
     let keys = match &args.access_keys {
         Some(path) => Some(auth::load(path, &config.region)?),
         None if !args.listen.ip().is_loopback() => bail!(
