@@ -27,6 +27,9 @@ pub enum Event {
         error: Option<String>,
         cause: Option<String>,
     },
+    /// `RedriveExecution`: a FAILED, ABORTED or TIMED_OUT execution runs again from the top-level state
+    /// it stopped in, with that state's input and the variables it had.
+    Redrive,
 }
 
 /// A side effect for the runtime to carry out after it has committed the transition.

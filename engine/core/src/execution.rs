@@ -33,6 +33,26 @@ pub enum Error {
     UnknownTask(u64),
     #[error("no armed timer has key {0}")]
     UnknownTimer(u64),
+    #[error("only a FAILED, ABORTED or TIMED_OUT execution can be redriven")]
+    NotRedrivable,
+}
+
+/// Where a redrive resumes: the top-level state the execution stopped in.
+#[derive(Debug, Clone)]
+pub(crate) struct RedrivePoint {
+    state: usize,
+    input: Arc<Value>,
+    vars: Map<String, Value>,
+}
+
+impl RedrivePoint {
+    fn of(frame: &Frame) -> RedrivePoint {
+        RedrivePoint {
+            state: frame.state,
+            input: Arc::clone(&frame.input),
+            vars: frame.vars.clone(),
+        }
+    }
 }
 
 /// One execution of a definition.
@@ -51,6 +71,7 @@ pub struct Execution {
     started: bool,
     pub(crate) outcome: Option<Outcome>,
     execution_timer: Option<u64>,
+    redrive: Option<RedrivePoint>,
     // Scratch for the `apply` in progress.
     pub(crate) now: Millis,
     pub(crate) out: Transition,
@@ -154,6 +175,7 @@ impl Execution {
             started: false,
             outcome: None,
             execution_timer: None,
+            redrive: None,
             now: 0,
             out: Transition::default(),
             ready: VecDeque::new(),
@@ -173,6 +195,11 @@ impl Execution {
     pub fn apply(&mut self, event: Event, now: Millis) -> Result<Transition, Error> {
         self.now = now;
         self.out = Transition::default();
+        if event == Event::Redrive {
+            self.redrive()?;
+            self.run();
+            return Ok(std::mem::take(&mut self.out));
+        }
         if self.outcome.is_some() {
             return Err(Error::Finished);
         }
@@ -195,6 +222,7 @@ impl Execution {
                 self.emit(0, Kind::ExecutionAborted, Some(details));
                 self.finish(Outcome::Aborted { error, cause });
             }
+            Event::Redrive => {}
         }
         self.run();
         Ok(std::mem::take(&mut self.out))
@@ -212,6 +240,29 @@ impl Execution {
             "roleArn": self.identity.role_arn,
         });
         let started = self.emit(0, Kind::ExecutionStarted, Some(details));
+        self.arm_execution_timeout();
+        let root = self.def.root();
+        let state = root.position(&root.start_at).unwrap_or(0);
+        let f = self.new_frame(MachineId(0), state, None, input, started);
+        self.ready.push_back(f);
+        Ok(())
+    }
+
+    /// Keeps where a top-level frame stood, for a redrive.
+    pub(crate) fn remember_for_redrive(&mut self, frame: &Frame) {
+        self.redrive = Some(RedrivePoint::of(frame));
+    }
+
+    /// Whether `Event::Redrive` would be accepted now.
+    pub fn redrivable(&self) -> bool {
+        self.redrive.is_some()
+            && matches!(
+                self.outcome,
+                Some(Outcome::Failed { .. } | Outcome::Aborted { .. } | Outcome::TimedOut { .. })
+            )
+    }
+
+    fn arm_execution_timeout(&mut self) {
         if let Some(seconds) = self.def.timeout_seconds {
             let timer = self.arm_timer(
                 Waiter::ExecutionTimeout,
@@ -219,9 +270,29 @@ impl Execution {
             );
             self.execution_timer = Some(timer);
         }
-        let root = self.def.root();
-        let state = root.position(&root.start_at).unwrap_or(0);
-        let f = self.new_frame(MachineId(0), state, None, input, started);
+    }
+
+    /// Runs a FAILED, ABORTED or TIMED_OUT execution again from the top-level state it stopped in, with
+    /// that state's input and variables (retry counts start over; `$$.Execution.RedriveCount` goes up). A
+    /// Parallel or Map state runs again whole.
+    fn redrive(&mut self) -> Result<(), Error> {
+        if !self.redrivable() {
+            return Err(Error::NotRedrivable);
+        }
+        let Some(point) = self.redrive.take() else {
+            return Err(Error::NotRedrivable);
+        };
+        self.outcome = None;
+        self.identity.redrive_count += 1;
+        let last = self.next_event_id - 1;
+        let details = serde_json::json!({"redriveCount": self.identity.redrive_count});
+        let redriven = self.emit(last, Kind::ExecutionRedriven, Some(details));
+        self.arm_execution_timeout();
+        let f = self.new_frame(MachineId(0), point.state, None, Value::Null, redriven);
+        if let Some(fr) = self.frame_mut(f) {
+            fr.input = point.input;
+            fr.vars = point.vars;
+        }
         self.ready.push_back(f);
         Ok(())
     }
@@ -389,6 +460,17 @@ impl Execution {
                 Waiter::Task(_) => Effect::CancelTask { task: key },
                 _ => Effect::CancelTimer { timer: key },
             });
+        }
+        // Remember where the top level stood, for a redrive (a failed top-level frame was already
+        // remembered as it was taken out).
+        let root = self
+            .frames
+            .iter()
+            .flatten()
+            .find(|f| f.parent.is_none() && f.machine == MachineId(0))
+            .map(RedrivePoint::of);
+        if root.is_some() {
+            self.redrive = root;
         }
         self.frames.iter_mut().for_each(|f| *f = None);
         self.out.effects.push(Effect::Finish(outcome.clone()));

@@ -88,6 +88,7 @@ kinds! {
     ExecutionFailed => Some("executionFailedEventDetails"),
     ExecutionAborted => Some("executionAbortedEventDetails"),
     ExecutionTimedOut => Some("executionTimedOutEventDetails"),
+    ExecutionRedriven => Some("executionRedrivenEventDetails"),
     PassStateEntered => Some("stateEnteredEventDetails"),
     PassStateExited => Some("stateExitedEventDetails"),
     TaskStateEntered => Some("stateEnteredEventDetails"),

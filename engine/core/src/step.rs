@@ -516,7 +516,10 @@ pub(crate) fn frame_failed(exec: &mut Execution, f: FrameId, failure: Failure) {
         return;
     };
     match fr.parent {
-        None => exec.fail_execution(fr.last_event, failure),
+        None => {
+            exec.remember_for_redrive(&fr);
+            exec.fail_execution(fr.last_event, failure)
+        }
         Some((parent, slot)) => fanout::child_done(exec, parent, slot, fr.last_event, Err(failure)),
     }
 }

@@ -27,6 +27,8 @@ pub enum Error {
     Conflict(String),
     #[error("{0}")]
     Validation(String),
+    #[error("Execution Not Redrivable: {0}")]
+    ExecutionNotRedrivable(String),
     #[error("This operation is not supported by this type of state machine: '{0}'")]
     StateMachineTypeNotSupported(String),
     #[error("Invalid Arn: '{0}'")]

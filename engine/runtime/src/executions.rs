@@ -87,6 +87,8 @@ impl Writer {
             seed,
             stop: None,
             outcome: None,
+            redrive_count: 0,
+            redrive_date: None,
         };
         let compiled = self.definitions.get(&*self.store, &record.definition_id)?;
         let exec = execution(&record, &compiled);
@@ -173,6 +175,77 @@ impl Writer {
         for k in gone {
             self.live.remove(&k);
         }
+    }
+
+    /// RedriveExecution: rebuilds a FAILED, ABORTED or TIMED_OUT execution from its journal and runs it
+    /// again from the state it stopped in (AWS allows this for 14 days after the stop).
+    pub(crate) fn redrive(
+        &mut self,
+        arn: &str,
+        now: Millis,
+        batch: &mut Batch,
+        after: &mut Vec<After>,
+    ) -> Result<Millis, Error> {
+        const WINDOW: Millis = 14 * 24 * 3600 * 1000;
+        let refuse = |why: &str| Err(Error::ExecutionNotRedrivable(format!("{arn}: {why}")));
+        if self.live.contains_key(arn) || self.ended.contains(arn) {
+            return refuse("it is running or has just finished");
+        }
+        let Some(bytes) = self.store.get(Table::Executions, &records::exec_key(arn))? else {
+            return Err(Error::ExecutionDoesNotExist(arn.to_string()));
+        };
+        let mut record = records::read_execution(arn, &bytes)?;
+        let (Some(stop), Some(outcome)) = (record.stop, &record.outcome) else {
+            return refuse("it is running");
+        };
+        if matches!(outcome, stepd_core::Outcome::Succeeded { .. }) {
+            return refuse("it succeeded");
+        }
+        if now - stop > WINDOW {
+            return refuse("it stopped more than 14 days ago");
+        }
+        if self
+            .machines
+            .get(&record.state_machine_arn)
+            .is_none_or(|m| m.deleting)
+        {
+            return refuse("its state machine is deleted or being deleted");
+        }
+        let compiled = self.definitions.get(&*self.store, &record.definition_id)?;
+        let journal = self.store.scan(
+            Table::Journal,
+            &Range::prefix(&records::exec_key(arn)),
+            usize::MAX,
+            false,
+        )?;
+        let exec = replay(&record, &compiled, &journal, |_| {})?;
+        if !exec.redrivable() {
+            return refuse("it did not stop in a state it can run again");
+        }
+        batch.delete(Table::Finished, records::timer_key(stop, arn, 0));
+        record.stop = None;
+        record.outcome = None;
+        record.redrive_count += 1;
+        record.redrive_date = Some(now);
+        batch.put(
+            Table::Executions,
+            records::exec_key(arn),
+            records::to_bytes(&record),
+        );
+        self.uses += 1;
+        let parked = Parked {
+            journal_seq: journal.len() as u64,
+            ..Parked::default()
+        };
+        let live = Live {
+            exec,
+            record,
+            parked,
+            touched: self.uses,
+        };
+        self.live.insert(arn.to_string(), live);
+        self.apply(arn, Event::Redrive, now, batch, after);
+        Ok(now)
     }
 
     pub(crate) fn stop(

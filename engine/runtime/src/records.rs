@@ -50,6 +50,15 @@ pub struct ExecutionRecord {
     pub seed: u64,
     pub stop: Option<Millis>,
     pub outcome: Option<Outcome>,
+    /// How many times RedriveExecution restarted it, and when last.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub redrive_count: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redrive_date: Option<Millis>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl ExecutionRecord {

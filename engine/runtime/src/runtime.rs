@@ -442,6 +442,13 @@ impl Runtime {
         .await
     }
 
+    /// RedriveExecution: answers the redrive's time once it is durable.
+    pub async fn redrive_execution(&self, execution: &str) -> Result<Millis, Error> {
+        let execution = execution.to_string();
+        self.ask(|reply| Request::Redrive { execution, reply })
+            .await
+    }
+
     /// Registers an activity (idempotent on its name); returns its ARN.
     pub async fn create_activity(&self, name: &str) -> Result<String, Error> {
         self.create_activity_tagged(name, crate::Tags::new()).await

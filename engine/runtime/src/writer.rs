@@ -96,6 +96,11 @@ pub(crate) enum Request {
         cause: Option<String>,
         reply: oneshot::Sender<Result<(), Error>>,
     },
+    /// RedriveExecution (see `executions`).
+    Redrive {
+        execution: String,
+        reply: oneshot::Sender<Result<Millis, Error>>,
+    },
     /// A timer is due (sent by the timer sleeper; a timer already fired or cancelled is ignored).
     Timer { execution: String, timer: u64 },
     /// Remove finished executions past retention (sent periodically).
@@ -327,6 +332,10 @@ impl Writer {
                 reply,
             } => {
                 let result = self.stop(&execution, error, cause, now, batch, after);
+                after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
+            }
+            Request::Redrive { execution, reply } => {
+                let result = self.redrive(&execution, now, batch, after);
                 after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
             }
             Request::Timer { execution, timer } => {

@@ -65,6 +65,7 @@ impl From<Error> for ApiError {
             Error::InvalidCursor => "InvalidToken",
             Error::Conflict(_) => "ConflictException",
             Error::Validation(_) => "ValidationException",
+            Error::ExecutionNotRedrivable(_) => "ExecutionNotRedrivable",
             Error::StateMachineTypeNotSupported(_) => "StateMachineTypeNotSupported",
             Error::InvalidArn(_) => "InvalidArn",
             Error::Store(_) | Error::Corrupt(_) | Error::Closed => "InternalFailure",
@@ -225,6 +226,10 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
             Ok(json!({"executionArn": arn, "startDate": seconds(start)}))
         }
         "StartSyncExecution" => sync::start_sync(rt, input).await,
+        "RedriveExecution" => {
+            let at = rt.redrive_execution(field(input, "executionArn")?).await?;
+            Ok(json!({"redriveDate": seconds(at)}))
+        }
         "TestState" => test_state::test_state(rt, input).await,
         "DescribeExecution" => Ok(describe(
             &rt.describe_execution(field(input, "executionArn")?)?,
@@ -484,6 +489,21 @@ pub(super) fn describe(r: &ExecutionRecord) -> Value {
     });
     if let Some(v) = r.version {
         out["stateMachineVersionArn"] = json!(format!("{}:{v}", r.state_machine_arn));
+    }
+    out["redriveCount"] = json!(r.redrive_count);
+    if let Some(at) = r.redrive_date {
+        out["redriveDate"] = seconds(at);
+    }
+    let redrivable = r
+        .stop
+        .is_some_and(|stop| now() - stop <= 14 * 24 * 3600 * 1000)
+        && !matches!(r.outcome, Some(stepd_core::Outcome::Succeeded { .. }));
+    if r.stop.is_some() {
+        out["redriveStatus"] = json!(if redrivable {
+            "REDRIVABLE"
+        } else {
+            "NOT_REDRIVABLE"
+        });
     }
     if let Some(stop) = r.stop {
         out["stopDate"] = seconds(stop);

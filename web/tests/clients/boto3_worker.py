@@ -165,6 +165,28 @@ try:
     raise SystemExit("expected InvalidDefinition")
 except sfn.exceptions.InvalidDefinition:
     pass
+# RedriveExecution: a failed execution runs again from the failed state.
+redo = sfn.create_activity(name="redo")["activityArn"]
+redo_sm = sfn.create_state_machine(name="redo", roleArn="arn:aws:iam::123456789012:role/r", definition=json.dumps(
+    {"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": redo, "End": True}}}))["stateMachineArn"]
+failing = sfn.start_execution(stateMachineArn=redo_sm, name="r1", input=json.dumps({"n": 1}))["executionArn"]
+task = sfn.get_activity_task(activityArn=redo, workerName="w")
+sfn.send_task_failure(taskToken=task["taskToken"], error="Worker.Crashed", cause="oom")
+assert sfn.describe_execution(executionArn=failing)["status"] == "FAILED"
+assert sfn.describe_execution(executionArn=failing)["redriveStatus"] == "REDRIVABLE"
+assert "redriveDate" in sfn.redrive_execution(executionArn=failing)
+d = sfn.describe_execution(executionArn=failing)
+assert (d["status"], d["redriveCount"]) == ("RUNNING", 1), d
+task = sfn.get_activity_task(activityArn=redo, workerName="w")
+assert json.loads(task["input"]) == {"n": 1}, task
+sfn.send_task_success(taskToken=task["taskToken"], output="{}")
+assert sfn.describe_execution(executionArn=failing)["status"] == "SUCCEEDED"
+try:
+    sfn.redrive_execution(executionArn=failing)
+    raise SystemExit("expected ExecutionNotRedrivable")
+except sfn.exceptions.ExecutionNotRedrivable:
+    pass
+
 # TestState: one state on its own (also behind the sync- host prefix).
 def test(state, inp, **kw):
     return sync.test_state(definition=json.dumps(state), roleArn="arn:aws:iam::123456789012:role/r",

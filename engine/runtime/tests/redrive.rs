@@ -1,0 +1,116 @@
+//! RedriveExecution: a failed (or aborted) execution runs again from the state it stopped in, with that
+//! state's input and the variables it had, also after a restart; successful and running ones refuse.
+
+#![allow(clippy::unwrap_used)] // helpers outside #[test] functions
+
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+use stepd_runtime::{Config, Error, Runtime};
+use stepd_store::RedbStore;
+
+fn process() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+const FLOW: &str = r#"{"StartAt": "Prepare", "States": {
+  "Prepare": {"Type": "Pass", "Assign": {"owner": "ops"}, "Result": {"step": 1}, "ResultPath": "$.prepared", "Next": "Submit"},
+  "Submit": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+             "Parameters": {"t.$": "$$.Task.Token"}, "ResultPath": "$.submitted", "Next": "Report"},
+  "Report": {"Type": "Pass", "Parameters": {"owner.$": "$owner", "prepared.$": "$.prepared", "submitted.$": "$.submitted",
+             "redrives.$": "$$.Execution.RedriveCount"}, "End": true}}}"#;
+
+async fn settled(rt: &Runtime, arn: &str) -> stepd_runtime::ExecutionRecord {
+    for _ in 0..500 {
+        let r = rt.describe_execution(arn).unwrap();
+        if r.status() != "RUNNING" {
+            return r;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("{arn} did not finish");
+}
+
+fn types(history: &[Value]) -> Vec<String> {
+    history
+        .iter()
+        .map(|e| e["type"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_failed_execution_runs_again_from_the_failed_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stepd.redb");
+    let open =
+        || Runtime::start(Arc::new(RedbStore::open(&path).unwrap()), Config::default()).unwrap();
+    let arn = process().block_on(async {
+        let rt = open();
+        let sm = rt.register("flow", FLOW).await.unwrap();
+        let arn = rt
+            .start_execution(&sm, "job", json!({"job": "etl"}))
+            .await
+            .unwrap();
+        assert!(
+            matches!(
+                rt.redrive_execution(&arn).await,
+                Err(Error::ExecutionNotRedrivable(_))
+            ),
+            "running"
+        );
+        let token = rt.pending_tokens().unwrap().remove(0);
+        rt.send_task_failure(&token, "Cluster.Down", "no nodes")
+            .await
+            .unwrap();
+        assert_eq!(settled(&rt, &arn).await.status(), "FAILED");
+        rt.redrive_execution(&arn).await.unwrap();
+        let record = rt.describe_execution(&arn).unwrap();
+        assert_eq!((record.status(), record.redrive_count), ("RUNNING", 1));
+        assert_eq!(
+            rt.pending_tokens().unwrap().len(),
+            1,
+            "the failed Task is scheduled again"
+        );
+        arn
+    }); // restart: the redriven execution is rebuilt from its journal
+    process().block_on(async {
+        let rt = open();
+        let token = rt.pending_tokens().unwrap().remove(0);
+        rt.send_task_success(&token, json!({"jobId": 7})).await.unwrap();
+        let record = settled(&rt, &arn).await;
+        let Some(stepd_core::Outcome::Succeeded { output }) = &record.outcome else {
+            panic!("{record:?}");
+        };
+        assert_eq!(
+            output,
+            &json!({"owner": "ops", "prepared": {"step": 1}, "submitted": {"jobId": 7}, "redrives": 1}),
+            "the state ran again with its input and the variables it had"
+        );
+        let history = rt.history(&arn).unwrap();
+        for (i, e) in history.iter().enumerate() {
+            assert_eq!(e["id"], json!(i + 1));
+        }
+        let kinds = types(&history);
+        let failed = kinds.iter().position(|k| k == "ExecutionFailed").unwrap();
+        assert_eq!(kinds[failed + 1], "ExecutionRedriven");
+        assert_eq!(history[failed + 1]["executionRedrivenEventDetails"]["redriveCount"], 1);
+        assert_eq!(kinds[failed + 2], "TaskStateEntered");
+        assert_eq!(kinds.iter().filter(|k| *k == "PassStateEntered").count(), 2, "Prepare is not run again");
+        assert!(matches!(rt.redrive_execution(&arn).await, Err(Error::ExecutionNotRedrivable(_))), "succeeded");
+        assert!(matches!(
+            rt.redrive_execution("arn:aws:states:us-east-1:123456789012:execution:flow:nope").await,
+            Err(Error::ExecutionDoesNotExist(_))
+        ));
+
+        // An aborted execution can be redriven too.
+        let sm = rt.state_machine_arn("flow");
+        let stopped = rt.start_execution(&sm, "stopped", json!({})).await.unwrap();
+        rt.stop_execution(&stopped, None, None).await.unwrap();
+        rt.redrive_execution(&stopped).await.unwrap();
+        assert_eq!(rt.describe_execution(&stopped).unwrap().status(), "RUNNING");
+    });
+}
