@@ -601,3 +601,31 @@ fn region_and_account_are_configurable_and_history_can_leave_data_out() {
     );
     assert!(!bare.to_string().contains("secret"), "{bare}");
 }
+
+#[test]
+fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let s = server(dir.path());
+    let addr = s.url.trim_start_matches("http://").to_string();
+    let mut slow = std::net::TcpStream::connect(&addr).unwrap();
+    slow.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    slow.write_all(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AWSStep")
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 512];
+    // The server answers 408 or just closes; either way the connection ends well before the 30 s here.
+    let read = slow.read(&mut buf);
+    let waited = started.elapsed().as_secs_f64();
+    if let Ok(n) = read {
+        let answer = String::from_utf8_lossy(&buf[..n]);
+        assert!(n == 0 || answer.starts_with("HTTP/1.1 408"), "{answer}");
+    }
+    assert!(
+        (5.0..25.0).contains(&waited),
+        "closed after {waited:.1} s (the header timeout is 10 s)"
+    );
+    // Others are served meanwhile.
+    assert_eq!(call(&s.url, "ListActivities", json!({})).0, 200);
+}

@@ -3,6 +3,7 @@
 
 mod auth;
 mod aws;
+mod conn;
 mod rest;
 
 use anyhow::{Context, Result, bail};
@@ -82,9 +83,12 @@ async fn serve(args: &Args) -> Result<()> {
         .context("binding the listener")?;
     let addr = listener.local_addr()?;
     println!("listening on http://{addr}");
-    let mut app = aws::router(rt.clone()).merge(rest::router(rt));
+    let mut app = aws::router(rt.clone())
+        .merge(rest::router(rt))
+        .layer(axum::middleware::from_fn(conn::deadline));
     if let Some(keys) = keys {
         app = app.layer(axum::middleware::from_fn_with_state(keys, auth::verify));
     }
-    axum::serve(listener, app).await.context("serving")
+    conn::serve(listener, app).await;
+    Ok(())
 }
