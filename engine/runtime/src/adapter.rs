@@ -44,3 +44,23 @@ pub trait Adapter: Send + Sync {
     /// Starts one invocation. The same idempotency key may arrive again after a restart.
     fn invoke(&self, task: Task) -> TaskFuture;
 }
+
+/// Starts `task` on the first adapter that claims its resource; a resource none claims fails the task
+/// with `States.TaskFailed`, so Retry and Catch apply as to any other failure.
+pub(crate) fn start(adapters: &[std::sync::Arc<dyn Adapter>], task: Task) -> TaskFuture {
+    match adapters.iter().find(|a| a.handles(&task.resource)) {
+        Some(a) => a.invoke(task),
+        None => {
+            let cause = format!(
+                "No adapter runs the resource '{}' on this server",
+                task.resource
+            );
+            Box::pin(async move {
+                Err(TaskError {
+                    error: "States.TaskFailed".into(),
+                    cause,
+                })
+            })
+        }
+    }
+}

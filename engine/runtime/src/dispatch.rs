@@ -1,6 +1,6 @@
 //! Handing committed task invocations to adapters, and their answers back to the writer.
 
-use crate::adapter::{Adapter, Task, TaskError};
+use crate::adapter::{Adapter, Task};
 use crate::records::OutboxEntry;
 use crate::writer::Request;
 use std::sync::Arc;
@@ -24,22 +24,10 @@ pub(crate) fn dispatch(
         idempotency_key: entry.idempotency_key,
         timeout_seconds: entry.timeout_seconds,
     };
-    let running = adapters
-        .iter()
-        .find(|a| a.handles(&job.resource))
-        .map(|a| a.invoke(job.clone()));
+    let running = crate::adapter::start(adapters, job);
     let requests = requests.clone();
     tokio::spawn(async move {
-        let result = match running {
-            Some(f) => f.await,
-            None => Err(TaskError {
-                error: "States.TaskFailed".into(),
-                cause: format!(
-                    "No adapter runs the resource '{}' on this server",
-                    job.resource
-                ),
-            }),
-        };
+        let result = running.await;
         let _ = requests.send(Request::TaskDone {
             execution,
             task,

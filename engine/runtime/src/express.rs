@@ -77,24 +77,11 @@ pub(crate) async fn run(
                 idempotency_key: inv.idempotency_key,
                 timeout_seconds: inv.timeout_seconds,
             };
-            let running = adapters
-                .iter()
-                .find(|a| a.handles(&task.resource))
-                .map(|a| a.invoke(task.clone()));
+            let running = crate::adapter::start(&adapters, task);
             let tx = tx.clone();
             let id = inv.task;
             tokio::spawn(async move {
-                let result = match running {
-                    Some(f) => f.await,
-                    None => Err(TaskError {
-                        error: "States.TaskFailed".into(),
-                        cause: format!(
-                            "No adapter runs the resource '{}' on this server",
-                            task.resource
-                        ),
-                    }),
-                };
-                let _ = tx.send((id, result));
+                let _ = tx.send((id, running.await));
             });
         }
         let deadline = start + LIMIT;

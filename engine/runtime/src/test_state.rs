@@ -263,14 +263,5 @@ async fn invoke(
         idempotency_key: inv.idempotency_key.clone(),
         timeout_seconds: inv.timeout_seconds,
     };
-    match adapters.iter().find(|a| a.handles(&task.resource)) {
-        Some(a) => a.invoke(task).await,
-        None => Err(TaskError {
-            error: "States.TaskFailed".into(),
-            cause: format!(
-                "No adapter runs the resource '{}' on this server",
-                task.resource
-            ),
-        }),
-    }
+    crate::adapter::start(adapters, task).await
 }

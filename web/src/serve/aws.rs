@@ -1,6 +1,7 @@
 //! The AWS JSON 1.0 protocol: one `POST /` whose `X-Amz-Target` names the operation; shapes and error names
 //! from the botocore model. Errors are HTTP 400 `{"__type": ..., "message": ...}`.
 
+use super::hex::{hex, unhex};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -328,8 +329,7 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
                 .collect();
             let mut out = json!({ "executions": items });
             if let Some(next) = next {
-                out["nextToken"] =
-                    json!(next.iter().map(|b| format!("{b:02x}")).collect::<String>());
+                out["nextToken"] = json!(hex(&next));
             }
             Ok(out)
         }
@@ -442,17 +442,6 @@ fn max_results(input: &Value) -> usize {
         .filter(|n| *n > 0)
         .unwrap_or(100)
         .min(1000) as usize
-}
-
-/// Bytes back from a lowercase hex paging token.
-fn unhex(t: &str) -> Option<Vec<u8>> {
-    if !t.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..t.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(t.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 /// One page of a list (`maxResults` up to 1,000, default 100; `nextToken` is the offset).

@@ -4,6 +4,7 @@
 mod auth;
 mod aws;
 mod conn;
+mod hex;
 mod rest;
 
 use anyhow::{Context, Result, bail};

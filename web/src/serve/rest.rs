@@ -5,6 +5,7 @@
 //! described by `/openapi.json`.
 
 use super::aws::{ApiError, describe, describe_machine, generated_name, seconds};
+use super::hex::{hex, unhex};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -213,19 +214,9 @@ async fn list_executions(
     let items: Vec<Value> = records.iter().map(describe).collect();
     let mut body = json!({ "executions": items });
     if let Some(n) = next {
-        body["next"] = json!(n.iter().map(|b| format!("{b:02x}")).collect::<String>());
+        body["next"] = json!(hex(&n));
     }
     ok(StatusCode::OK, body)
-}
-
-fn unhex(t: &str) -> Option<Vec<u8>> {
-    if !t.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..t.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(t.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 async fn describe_execution(
