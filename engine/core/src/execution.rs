@@ -43,14 +43,27 @@ pub(crate) struct RedrivePoint {
     state: usize,
     input: Arc<Value>,
     vars: Map<String, Value>,
+    /// For a Parallel or Map state: the outputs of the children that succeeded (the others run again).
+    children: Option<Vec<Option<Value>>>,
 }
 
 impl RedrivePoint {
     fn of(frame: &Frame) -> RedrivePoint {
+        let children = match &frame.phase {
+            // Stopped or timed out while the children ran.
+            Phase::Fanout(fan) => Some(fan.succeeded()),
+            // Failed: what its children had done when it failed (if that was this entry of the state).
+            _ => frame
+                .failed_fanout
+                .as_ref()
+                .filter(|(entered, _)| *entered == frame.entered_event)
+                .map(|(_, done)| done.clone()),
+        };
         RedrivePoint {
             state: frame.state,
             input: Arc::clone(&frame.input),
             vars: frame.vars.clone(),
+            children,
         }
     }
 }
@@ -108,6 +121,11 @@ pub(crate) struct Frame {
     /// Attempts used per Retrier of the current state.
     pub retries: Vec<u64>,
     pub retry_count: u32,
+    /// A Parallel or Map state that failed: (its entered event, each child's output if it succeeded), so a
+    /// redrive runs only the others.
+    pub failed_fanout: Option<(u64, Vec<Option<Value>>)>,
+    /// Set on the frame a redrive starts: the children's outputs to keep (taken by the state's start).
+    pub redrive_children: Option<Vec<Option<Value>>>,
 }
 
 /// What a frame does next.
@@ -274,7 +292,8 @@ impl Execution {
 
     /// Runs a FAILED, ABORTED or TIMED_OUT execution again from the top-level state it stopped in, with
     /// that state's input and variables (retry counts start over; `$$.Execution.RedriveCount` goes up). A
-    /// Parallel or Map state runs again whole.
+    /// Parallel or Map state keeps its branches' or iterations' successful outputs and runs only the
+    /// others, as AWS does.
     fn redrive(&mut self) -> Result<(), Error> {
         if !self.redrivable() {
             return Err(Error::NotRedrivable);
@@ -292,6 +311,7 @@ impl Execution {
         if let Some(fr) = self.frame_mut(f) {
             fr.input = point.input;
             fr.vars = point.vars;
+            fr.redrive_children = point.children;
         }
         self.ready.push_back(f);
         Ok(())
@@ -317,6 +337,8 @@ impl Execution {
             phase: Phase::Enter,
             retries: Vec::new(),
             retry_count: 0,
+            failed_fanout: None,
+            redrive_children: None,
         };
         self.frames.push(Some(frame));
         self.frames.len() - 1

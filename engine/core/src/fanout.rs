@@ -17,6 +17,8 @@ pub(crate) struct Fanout {
     map: bool,
     /// Results by slot; `None` until that child ends.
     results: Vec<Option<Value>>,
+    /// Which children succeeded (a tolerated failure has a result too).
+    succeeded: Vec<bool>,
     /// Live child frames by slot.
     children: Vec<Option<FrameId>>,
     /// Map iterations not started yet (slot, input), waiting for MaxConcurrency room.
@@ -29,6 +31,17 @@ pub(crate) struct Fanout {
     tolerated_percentage: Option<f64>,
     /// The `ParallelStateStarted` / `MapStateStarted` event.
     started_event: u64,
+}
+
+impl Fanout {
+    /// Each child's output if it succeeded.
+    pub(crate) fn succeeded(&self) -> Vec<Option<Value>> {
+        self.results
+            .iter()
+            .zip(&self.succeeded)
+            .map(|(r, ok)| r.clone().filter(|_| *ok))
+            .collect()
+    }
 }
 
 /// Enters the fan-out: evaluates input, items and limits, then starts the first children.
@@ -49,20 +62,34 @@ pub(crate) fn start(exec: &mut Execution, f: FrameId, state: &State, raw: &Value
         exec.emit_for(f, Kind::ParallelStateStarted, None)
     };
     let n = inputs.len();
+    // A redrive keeps the children that succeeded before (the same input gives the same children).
+    let kept = exec
+        .frame_mut(f)
+        .and_then(|fr| fr.redrive_children.take())
+        .filter(|k| k.len() == n)
+        .unwrap_or_else(|| vec![None; n]);
+    let succeeded: Vec<bool> = kept.iter().map(Option::is_some).collect();
+    let pending: VecDeque<(usize, Value)> = inputs
+        .into_iter()
+        .enumerate()
+        .filter(|(slot, _)| !succeeded[*slot])
+        .collect();
+    let remaining = pending.len();
     let mut fan = Box::new(Fanout {
         map,
-        results: vec![None; n],
+        results: kept,
+        succeeded,
         children: vec![None; n],
-        pending: inputs.into_iter().enumerate().collect(),
+        pending,
         running: 0,
-        remaining: n,
+        remaining,
         max_concurrency,
         failed: 0,
         tolerated_count,
         tolerated_percentage,
         started_event,
     });
-    if n == 0 {
+    if remaining == 0 {
         return complete(exec, f, state, *fan);
     }
     launch(exec, f, state, &mut fan);
@@ -339,6 +366,7 @@ pub(crate) fn child_done(
                 );
             }
             fan.results[slot] = Some(output);
+            fan.succeeded[slot] = true;
         }
         Err(failure) => {
             if fan.map {
@@ -359,6 +387,9 @@ pub(crate) fn child_done(
                 fan.results[slot] = Some(failure.output());
             } else {
                 cancel_children(exec, &mut fan);
+                if let Some(fr) = exec.frame_mut(p) {
+                    fr.failed_fanout = Some((fr.entered_event, fan.succeeded()));
+                }
                 let kind = if fan.map {
                     Kind::MapStateFailed
                 } else {

@@ -114,3 +114,48 @@ fn a_failed_execution_runs_again_from_the_failed_state() {
         assert_eq!(rt.describe_execution(&stopped).unwrap().status(), "RUNNING");
     });
 }
+
+#[test]
+fn a_redriven_map_runs_only_the_iterations_that_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stepd.redb");
+    process().block_on(async {
+        let rt = Runtime::start(Arc::new(RedbStore::open(&path).unwrap()), Config::default()).unwrap();
+        let activity = rt.create_activity("items").await.unwrap();
+        let def = json!({"StartAt": "Each", "States": {
+            "Each": {"Type": "Map", "ItemsPath": "$.items", "End": true, "ItemProcessor": {
+                "StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": activity, "End": true}}}}}});
+        let sm = rt.register("map", &def.to_string()).await.unwrap();
+        let arn = rt.start_execution(&sm, "m", json!({"items": [0, 1, 2]})).await.unwrap();
+        let mut tasks = Vec::new();
+        for _ in 0..3 {
+            tasks.push(rt.get_activity_task(&activity, Duration::from_secs(5)).await.unwrap().unwrap());
+        }
+        // The others succeed first: a failure cancels the iterations still running.
+        tasks.sort_by_key(|(_, input)| input == &json!(1));
+        for (token, input) in tasks {
+            if input == json!(1) {
+                rt.send_task_failure(&token, "Item.Bad", "one").await.unwrap();
+            } else {
+                rt.send_task_success(&token, json!(format!("done {input}"))).await.unwrap();
+            }
+        }
+        assert_eq!(settled(&rt, &arn).await.status(), "FAILED");
+        rt.redrive_execution(&arn).await.unwrap();
+        let (token, input) = rt.get_activity_task(&activity, Duration::from_secs(5)).await.unwrap().unwrap();
+        assert_eq!(input, json!(1), "only the failed iteration runs again");
+        assert!(
+            rt.get_activity_task(&activity, Duration::from_millis(200)).await.unwrap().is_none(),
+            "and no other"
+        );
+        rt.send_task_success(&token, json!("done again 1")).await.unwrap();
+        let record = settled(&rt, &arn).await;
+        let Some(stepd_core::Outcome::Succeeded { output }) = &record.outcome else {
+            panic!("{record:?}");
+        };
+        assert_eq!(output, &json!(["done 0", "done again 1", "done 2"]), "results keep their order");
+        let history = rt.history(&arn).unwrap();
+        let after = types(&history).iter().skip_while(|k| *k != "ExecutionRedriven").filter(|k| *k == "MapIterationStarted").count();
+        assert_eq!(after, 1, "one iteration started after the redrive");
+    });
+}
