@@ -27,6 +27,8 @@ pub enum Error {
     Conflict(String),
     #[error("{0}")]
     Validation(String),
+    #[error("Invalid Name: '{0}'")]
+    InvalidName(String),
     #[error("Execution Not Redrivable: {0}")]
     ExecutionNotRedrivable(String),
     #[error("This operation is not supported by this type of state machine: '{0}'")]

@@ -21,10 +21,18 @@ impl Writer {
         batch: &mut Batch,
         after: &mut Vec<After>,
     ) -> Result<String, Error> {
-        // A version ARN runs that version's definition; the execution belongs to the machine.
-        let (target, machine, version) = match crate::versions::split_version(machine) {
-            Some((base, n)) => (machine, base, Some(n)),
-            None => (machine, machine, None),
+        // A version ARN runs that version's definition, an alias ARN the version it routes to (by weight);
+        // the execution belongs to the machine.
+        let target = machine;
+        let alias = crate::split_alias(target).map(|(_, a)| a.to_string());
+        let routed;
+        let (machine, version) = match (&alias, crate::versions::split_version(target)) {
+            (Some(_), _) => {
+                routed = self.route(target, fresh_seed(now as u64))?;
+                (routed.0.as_str(), Some(routed.1))
+            }
+            (None, Some((base, n))) => (base, Some(n)),
+            (None, None) => (target, None),
         };
         let definition_id = match version {
             Some(n) => match self.version(machine, n, batch)? {
@@ -70,18 +78,14 @@ impl Writer {
         // The seed makes task tokens unguessable: it comes from the OS's randomness (std seeds its hasher
         // keys from it) mixed with a counter.
         self.seeds = self.seeds.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let seed = {
-            use std::hash::{BuildHasher, Hasher};
-            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-            h.write_u64(self.seeds);
-            h.finish()
-        };
+        let seed = fresh_seed(self.seeds);
         let record = ExecutionRecord {
             arn: arn.clone(),
             name: name.to_string(),
             state_machine_arn: machine.to_string(),
             definition_id,
             version,
+            alias,
             input: input.clone(),
             start: now,
             seed,
@@ -316,6 +320,14 @@ impl Writer {
         self.apply(&execution, event, now, batch, after);
         Ok(())
     }
+}
+
+/// A seed from the OS's randomness (std seeds its hasher keys from it) mixed with `salt`.
+pub(crate) fn fresh_seed(salt: u64) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(salt);
+    h.finish()
 }
 
 /// Rebuilds an execution by applying its journal rows with their recorded times; `each` sees every

@@ -9,6 +9,7 @@
 
 mod adapter;
 mod adapters;
+pub(crate) mod aliases;
 mod definitions;
 mod deletion;
 mod dispatch;
@@ -28,6 +29,7 @@ mod writer;
 
 pub use adapter::{Adapter, Task, TaskError, TaskFuture};
 pub use adapters::http::HttpInvoke;
+pub use aliases::{AliasRecord, split_alias};
 pub use error::Error;
 pub use express::SyncOutcome;
 pub use records::{

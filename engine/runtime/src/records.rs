@@ -26,6 +26,9 @@ pub struct StateMachineRecord {
     /// The highest version number published (0: none; numbers are never reused).
     #[serde(default)]
     pub last_version: u64,
+    /// Aliases by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub aliases: BTreeMap<String, crate::AliasRecord>,
     #[serde(default)]
     pub tags: crate::Tags,
 }
@@ -42,9 +45,12 @@ pub struct ExecutionRecord {
     pub state_machine_arn: String,
     /// The id of the definition it runs (and replays) with.
     pub definition_id: String,
-    /// The version it was started on, if it was started with a version ARN.
+    /// The version it was started on, if it was started with a version or alias ARN.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<u64>,
+    /// The alias it was started with, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
     pub input: serde_json::Value,
     pub start: Millis,
     pub seed: u64,

@@ -226,6 +226,20 @@ impl Runtime {
         machine: &str,
         name: &str,
     ) -> Result<(stepd_core::Identity, crate::definitions::Compiled, u64), Error> {
+        let routed = match crate::split_alias(machine) {
+            Some((base, name)) => {
+                let m = self.state_machine(base)?;
+                let alias = m
+                    .aliases
+                    .get(name)
+                    .ok_or_else(|| Error::StateMachineDoesNotExist(machine.to_string()))?;
+                let n = crate::aliases::pick(alias, crate::executions::fresh_seed(0))
+                    .ok_or_else(|| Error::StateMachineDoesNotExist(machine.to_string()))?;
+                Some(format!("{base}:{n}"))
+            }
+            None => None,
+        };
+        let machine = routed.as_deref().unwrap_or(machine);
         let (base, definition_id) = match crate::split_version(machine) {
             Some(_) => {
                 let (v, _) = self.version(machine)?;
@@ -295,6 +309,65 @@ impl Runtime {
             reply,
         })
         .await
+    }
+
+    /// CreateStateMachineAlias: `routing` is (version ARN, weight); answers the alias ARN.
+    pub async fn create_alias(
+        &self,
+        machine: &str,
+        name: &str,
+        description: &str,
+        routing: Vec<(String, u8)>,
+    ) -> Result<String, Error> {
+        let (machine, name, description) = (
+            machine.to_string(),
+            name.to_string(),
+            description.to_string(),
+        );
+        self.ask(|reply| {
+            Request::Alias(crate::writer::AliasOp::Create {
+                machine,
+                name,
+                description,
+                routing,
+                reply,
+            })
+        })
+        .await
+    }
+
+    /// UpdateStateMachineAlias; answers the update's time.
+    pub async fn update_alias(
+        &self,
+        arn: &str,
+        description: Option<&str>,
+        routing: Option<Vec<(String, u8)>>,
+    ) -> Result<Millis, Error> {
+        let (arn, description) = (arn.to_string(), description.map(str::to_string));
+        self.ask(|reply| {
+            Request::Alias(crate::writer::AliasOp::Update {
+                arn,
+                description,
+                routing,
+                reply,
+            })
+        })
+        .await
+    }
+
+    /// DeleteStateMachineAlias (deleting one that does not exist succeeds).
+    pub async fn delete_alias(&self, arn: &str) -> Result<(), Error> {
+        let arn = arn.to_string();
+        self.ask(|reply| Request::Alias(crate::writer::AliasOp::Delete { arn, reply }))
+            .await
+    }
+
+    /// One alias.
+    pub fn alias(&self, arn: &str) -> Result<crate::AliasRecord, Error> {
+        let missing = || Error::ResourceNotFound(arn.to_string());
+        let (machine, name) = crate::split_alias(arn).ok_or_else(missing)?;
+        let m = self.state_machine(machine).map_err(|_| missing())?;
+        m.aliases.get(name).cloned().ok_or_else(missing)
     }
 
     /// DeleteStateMachineVersion.
@@ -371,7 +444,10 @@ impl Runtime {
     ) -> Result<String, Error> {
         // An EXPRESS machine's execution runs in memory, at most once, and is not stored (as on AWS, its
         // ARN cannot be described afterwards).
-        let base = crate::split_version(state_machine).map_or(state_machine, |(b, _)| b);
+        let base = crate::split_alias(state_machine)
+            .map(|(b, _)| b)
+            .or_else(|| crate::split_version(state_machine).map(|(b, _)| b))
+            .unwrap_or(state_machine);
         if self.state_machine(base).is_ok_and(|m| m.express) {
             let (identity, compiled, seed) = self.express_identity(state_machine, name)?;
             let arn = identity.execution_arn.clone();

@@ -69,7 +69,7 @@ impl Writer {
         bytes.map(|b| records::from_bytes(&b)).transpose()
     }
 
-    fn active(&mut self, arn: &str) -> Result<&mut StateMachineRecord, Error> {
+    pub(crate) fn active(&mut self, arn: &str) -> Result<&mut StateMachineRecord, Error> {
         match self.machines.get_mut(arn) {
             None => Err(Error::StateMachineDoesNotExist(arn.to_string())),
             Some(m) if m.deleting => Err(Error::StateMachineDeleting(arn.to_string())),
@@ -175,6 +175,11 @@ impl Writer {
         let Some((machine, n)) = split_version(arn) else {
             return Err(Error::InvalidArn(arn.to_string()));
         };
+        if let Some(alias) = self.routed(machine, n) {
+            return Err(Error::Conflict(format!(
+                "The version '{arn}' is routed to by the alias '{alias}'"
+            )));
+        }
         batch.delete(Table::Versions, version_key(machine, n));
         Ok(())
     }

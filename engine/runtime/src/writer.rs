@@ -51,6 +51,8 @@ pub(crate) enum Request {
         arn: String,
         reply: oneshot::Sender<Result<(), Error>>,
     },
+    /// Create/Update/DeleteStateMachineAlias (see `aliases`).
+    Alias(AliasOp),
     Start {
         state_machine: String,
         name: String,
@@ -110,6 +112,27 @@ pub(crate) enum Request {
         execution: String,
         task: u64,
         result: Result<Value, TaskError>,
+    },
+}
+
+/// A change to an alias; routing is (version ARN, weight).
+pub(crate) enum AliasOp {
+    Create {
+        machine: String,
+        name: String,
+        description: String,
+        routing: Vec<(String, u8)>,
+        reply: oneshot::Sender<Result<String, Error>>,
+    },
+    Update {
+        arn: String,
+        description: Option<String>,
+        routing: Option<Vec<(String, u8)>>,
+        reply: oneshot::Sender<Result<Millis, Error>>,
+    },
+    Delete {
+        arn: String,
+        reply: oneshot::Sender<Result<(), Error>>,
     },
 }
 
@@ -304,6 +327,7 @@ impl Writer {
                 let result = self.publish(&arn, revision.as_deref(), description, now, batch);
                 after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
             }
+            Request::Alias(op) => self.alias(op, now, batch, after),
             Request::DeleteVersion { arn, reply } => {
                 let result = self.delete_version(&arn, batch);
                 after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
@@ -407,6 +431,34 @@ impl Writer {
         }
     }
 
+    fn alias(&mut self, op: AliasOp, now: Millis, batch: &mut Batch, after: &mut Vec<After>) {
+        match op {
+            AliasOp::Create {
+                machine,
+                name,
+                description,
+                routing,
+                reply,
+            } => {
+                let r = self.create_alias(&machine, &name, description, &routing, now, batch);
+                after.push(After::Reply(Box::new(move || drop(reply.send(r)))));
+            }
+            AliasOp::Update {
+                arn,
+                description,
+                routing,
+                reply,
+            } => {
+                let r = self.update_alias(&arn, description, routing.as_deref(), now, batch);
+                after.push(After::Reply(Box::new(move || drop(reply.send(r)))));
+            }
+            AliasOp::Delete { arn, reply } => {
+                let r = self.delete_alias(&arn, batch);
+                after.push(After::Reply(Box::new(move || drop(reply.send(r)))));
+            }
+        }
+    }
+
     fn create_activity(
         &mut self,
         name: String,
@@ -487,6 +539,7 @@ impl Writer {
             express,
             updated: None,
             last_version: 0,
+            aliases: Default::default(),
             tags,
         };
         batch.put(

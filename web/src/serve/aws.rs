@@ -11,6 +11,7 @@ use axum::routing::post;
 use serde_json::{Value, json};
 use stepd_runtime::{Error, ExecutionRecord, Runtime};
 
+mod aliases;
 mod arns;
 mod sync;
 mod tags;
@@ -67,6 +68,7 @@ impl From<Error> for ApiError {
             Error::Conflict(_) => "ConflictException",
             Error::Validation(_) => "ValidationException",
             Error::ExecutionNotRedrivable(_) => "ExecutionNotRedrivable",
+            Error::InvalidName(_) => "InvalidName",
             Error::StateMachineTypeNotSupported(_) => "StateMachineTypeNotSupported",
             Error::InvalidArn(_) => "InvalidArn",
             Error::Store(_) | Error::Corrupt(_) | Error::Closed => "InternalFailure",
@@ -292,6 +294,7 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
             Ok(describe_machine(&rt.state_machine(arn)?))
         }
         op if versions::OPS.contains(&op) => versions::handle(rt, op, input).await,
+        op if aliases::OPS.contains(&op) => aliases::handle(rt, op, input).await,
         "DescribeStateMachineForExecution" => {
             let record = rt.describe_execution(field(input, "executionArn")?)?;
             Ok(describe_machine(
@@ -478,6 +481,9 @@ pub(super) fn describe(r: &ExecutionRecord) -> Value {
     });
     if let Some(v) = r.version {
         out["stateMachineVersionArn"] = json!(format!("{}:{v}", r.state_machine_arn));
+    }
+    if let Some(a) = &r.alias {
+        out["stateMachineAliasArn"] = json!(format!("{}:{a}", r.state_machine_arn));
     }
     out["redriveCount"] = json!(r.redrive_count);
     if let Some(at) = r.redrive_date {

@@ -132,6 +132,41 @@ for _ in range(100):
 assert json.loads(d["output"]) == "one" and d["stateMachineVersionArn"] == v1, d
 sfn.delete_state_machine_version(stateMachineVersionArn=v1)
 assert len(sfn.list_state_machine_versions(stateMachineArn=versioned)["stateMachineVersions"]) == 1
+
+# Aliases: route StartExecution to a version; a routed version cannot be deleted.
+v2 = versioned + ":2"
+prod = sfn.create_state_machine_alias(name="prod", description="live",
+                                      routingConfiguration=[{"stateMachineVersionArn": v2, "weight": 100}])["stateMachineAliasArn"]
+assert prod == versioned + ":prod", prod
+via = sfn.start_execution(stateMachineArn=prod, name="via-alias")["executionArn"]
+d = sfn.describe_execution(executionArn=via)
+assert (json.loads(d["output"]), d["stateMachineAliasArn"], d["stateMachineVersionArn"]) == ("two", prod, v2), d
+alias = sfn.describe_state_machine_alias(stateMachineAliasArn=prod)
+assert (alias["name"], alias["description"], alias["routingConfiguration"]) == ("prod", "live", [{"stateMachineVersionArn": v2, "weight": 100}]), alias
+assert [a["stateMachineAliasArn"] for a in sfn.list_state_machine_aliases(stateMachineArn=versioned)["stateMachineAliases"]] == [prod]
+for bad, code in [(dict(stateMachineAliasArn=prod, routingConfiguration=[{"stateMachineVersionArn": v2, "weight": 50}]), "ValidationException")]:
+    try:
+        sfn.update_state_machine_alias(**bad)
+        raise SystemExit(f"expected {code}")
+    except ClientError as e:
+        assert e.response["Error"]["Code"] == code, e.response
+try:
+    sfn.create_state_machine_alias(name="123", routingConfiguration=[{"stateMachineVersionArn": v2, "weight": 100}])
+    raise SystemExit("expected InvalidName")
+except sfn.exceptions.InvalidName:
+    pass
+try:
+    sfn.delete_state_machine_version(stateMachineVersionArn=v2)
+    raise SystemExit("expected ConflictException")
+except sfn.exceptions.ConflictException:
+    pass
+sfn.update_state_machine_alias(stateMachineAliasArn=prod, description="still live")
+sfn.delete_state_machine_alias(stateMachineAliasArn=prod)
+try:
+    sfn.describe_state_machine_alias(stateMachineAliasArn=prod)
+    raise SystemExit("expected ResourceNotFound")
+except sfn.exceptions.ResourceNotFound:
+    pass
 # EXPRESS machines: StartSyncExecution answers the outcome; STANDARD machines refuse it.
 express_def = json.dumps({"StartAt": "Add", "States": {
     "Add": {"Type": "Pass", "Parameters": {"sum.$": "States.MathAdd($.a, $.b)"}, "Next": "Big?"},

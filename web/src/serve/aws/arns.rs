@@ -9,7 +9,7 @@ use serde_json::Value;
 fn kinds(field: &str) -> Option<&'static [(&'static str, usize, usize)]> {
     Some(match field {
         "stateMachineArn" => &[("stateMachine", 1, 2)],
-        "stateMachineVersionArn" => &[("stateMachine", 2, 2)],
+        "stateMachineVersionArn" | "stateMachineAliasArn" => &[("stateMachine", 2, 2)],
         "executionArn" => &[("execution", 2, 2), ("express", 3, 3)],
         "activityArn" => &[("activity", 1, 1)],
         "resourceArn" => &[("stateMachine", 1, 2), ("activity", 1, 1)],
