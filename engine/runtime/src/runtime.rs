@@ -208,16 +208,22 @@ impl Runtime {
         Ok(crate::express::run(&compiled, identity, seed, input, adapters, self.clock).await)
     }
 
-    /// TestState: runs one state (a state's JSON, or `state_name` of a whole definition) on `input`.
+    /// TestState: runs one state (a state's JSON, or `state_name` of a whole definition) on `input`, with
+    /// `variables` assigned first.
     pub async fn test_state(
         &self,
         definition: &str,
         state_name: Option<&str>,
         input: Value,
+        variables: Option<&serde_json::Map<String, Value>>,
         mock: Option<crate::Mock>,
     ) -> Result<crate::TestOutcome, Error> {
         let now = (self.clock)();
-        crate::test_state::run(definition, state_name, input, mock, &self.adapters, now).await
+        let adapters = &self.adapters;
+        crate::test_state::run(
+            definition, state_name, input, variables, mock, adapters, now,
+        )
+        .await
     }
 
     /// Identity, definition and seed for an EXPRESS execution of `machine` (or a version of it).

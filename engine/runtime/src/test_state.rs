@@ -31,7 +31,14 @@ pub struct TestOutcome {
 }
 
 /// The machine that holds only the tested state, with a stub for every state it may go to.
-fn harness(definition: &str, state_name: Option<&str>) -> Result<(String, String), Error> {
+/// The state that sets TestState's `variables` before the tested state runs.
+const SETUP: &str = "stepd:variables";
+
+fn harness(
+    definition: &str,
+    state_name: Option<&str>,
+    variables: Option<&Map<String, Value>>,
+) -> Result<(String, String), Error> {
     let invalid = |m: &str| Error::Validation(m.to_string());
     let doc: Value = serde_json::from_str(definition).map_err(|e| {
         Error::InvalidDefinition(format!("Invalid State Machine Definition: '{e}'"))
@@ -88,7 +95,16 @@ fn harness(definition: &str, state_name: Option<&str>) -> Result<(String, String
             states.insert(t, json!({"Type": "Succeed"}));
         }
     }
-    let mut machine = json!({"StartAt": name, "States": states});
+    let mut start = name.clone();
+    if let Some(vars) = variables.filter(|v| !v.is_empty()) {
+        // A Pass that assigns them (and passes the input on unchanged) comes first.
+        states.insert(
+            SETUP.into(),
+            json!({"Type": "Pass", "Assign": vars, "Next": name}),
+        );
+        start = SETUP.into();
+    }
+    let mut machine = json!({"StartAt": start, "States": states});
     if let Some(l) = language {
         machine["QueryLanguage"] = l;
     }
@@ -100,11 +116,12 @@ pub(crate) async fn run(
     definition: &str,
     state_name: Option<&str>,
     input: Value,
+    variables: Option<&Map<String, Value>>,
     mock: Option<Mock>,
     adapters: &[Arc<dyn Adapter>],
     now: Millis,
 ) -> Result<TestOutcome, Error> {
-    let (text, name) = harness(definition, state_name)?;
+    let (text, name) = harness(definition, state_name, variables)?;
     let report = stepd_asl::validate(&text, stepd_asl::Options::default());
     let Some(def) = report.definition else {
         return Err(Error::InvalidDefinition(
@@ -182,7 +199,8 @@ pub(crate) async fn run(
     let entered_other = history.iter().find_map(|e| {
         let kind = e["type"].as_str()?;
         let entered = e["stateEnteredEventDetails"]["name"].as_str()?;
-        (kind.ends_with("StateEntered") && entered != name).then(|| entered.to_string())
+        (kind.ends_with("StateEntered") && entered != name && entered != SETUP)
+            .then(|| entered.to_string())
     });
     let exit_output = history.iter().find_map(|e| {
         (e["stateExitedEventDetails"]["name"].as_str()? == name)

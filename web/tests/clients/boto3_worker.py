@@ -230,6 +230,9 @@ r = test({"Type": "Pass", "Parameters": {"x.$": "$.a"}, "Next": "After"}, {"a": 
 assert (r["status"], json.loads(r["output"]), r["nextState"]) == ("SUCCEEDED", {"x": 1}, "After"), r
 r = test({"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericGreaterThan": 5, "Next": "Big"}], "Default": "Small"}, {"n": 9})
 assert (r["status"], r["nextState"]) == ("SUCCEEDED", "Big"), r
+r = test({"Type": "Pass", "Parameters": {"who.$": "$owner", "n.$": "$.n"}, "Next": "After"}, {"n": 2},
+         variables=json.dumps({"owner": "ops"}))
+assert (r["status"], json.loads(r["output"]), r["nextState"]) == ("SUCCEEDED", {"who": "ops", "n": 2}, "After"), r
 r = test({"Type": "Wait", "Seconds": 3600, "Next": "Later"}, {"k": 1})
 assert (r["status"], r["nextState"], json.loads(r["output"])) == ("SUCCEEDED", "Later", {"k": 1}), r
 task = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "ResultSelector": {"v.$": "$.Payload"},

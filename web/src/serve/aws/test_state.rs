@@ -7,7 +7,19 @@ use stepd_runtime::{Mock, Runtime};
 pub(super) async fn test_state(rt: &Runtime, input: &Value) -> Result<Value, ApiError> {
     let definition = field(input, "definition")?;
     let state_input = json_text(input, "input", "InvalidExecutionInput")?;
-    for unsupported in ["variables", "context", "stateConfiguration"] {
+    let variables = match optional(input, "variables")? {
+        None => None,
+        Some(text) => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(vars)) => Some(vars),
+            _ => {
+                return Err(ApiError(
+                    "ValidationException",
+                    "'variables' must be a JSON object in a string".into(),
+                ));
+            }
+        },
+    };
+    for unsupported in ["context", "stateConfiguration"] {
         if input.get(unsupported).is_some_and(|v| !v.is_null()) {
             return Err(ApiError(
                 "ValidationException",
@@ -44,6 +56,7 @@ pub(super) async fn test_state(rt: &Runtime, input: &Value) -> Result<Value, Api
             definition,
             optional(input, "stateName")?,
             state_input.clone(),
+            variables.as_ref(),
             mock,
         )
         .await?;
