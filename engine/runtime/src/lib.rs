@@ -16,6 +16,7 @@ mod dispatch;
 mod error;
 mod executions;
 mod express;
+mod follow;
 mod records;
 mod recovery;
 mod retention;
@@ -32,6 +33,7 @@ pub use adapters::http::HttpInvoke;
 pub use aliases::{AliasRecord, split_alias};
 pub use error::Error;
 pub use express::SyncOutcome;
+pub use follow::Follower;
 pub use records::{
     ActivityRecord, ExecutionRecord, JournalEntry, OutboxEntry, Parked, StateMachineRecord,
     TokenTarget,

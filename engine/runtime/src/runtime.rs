@@ -691,25 +691,22 @@ impl Runtime {
     /// journal replayed with the execution's own definition gives exactly the events the run produced
     /// (the interpreter is deterministic), so a transition writes one journal entry instead of its events.
     pub fn history(&self, execution: &str) -> Result<Vec<Value>, Error> {
+        // The journal only grows until retention removes the execution, so reading it after the record
+        // gives a history at least as new as the record.
+        self.follow(execution)?.next_events()
+    }
+
+    /// A follower of the execution's history: each `next_events` gives the events committed since the
+    /// last (for streams that follow a running execution).
+    pub fn follow(&self, execution: &str) -> Result<crate::Follower, Error> {
         let record = self.describe_execution(execution)?;
         let compiled = self
             .definitions
             .lock()
             .map_err(|_| Error::Closed)?
             .get(&*self.store, &record.definition_id)?;
-        // The journal only grows until retention removes the execution, so reading it after the record
-        // gives a history at least as new as the record.
-        let journal = self.store.scan(
-            Table::Journal,
-            &Range::prefix(&records::exec_key(execution)),
-            usize::MAX,
-            false,
-        )?;
-        let mut events = Vec::new();
-        crate::executions::replay(&record, &compiled, &journal, |t| {
-            events.extend(t.events.iter().map(stepd_core::HistoryEvent::to_aws_json));
-        })?;
-        Ok(events)
+        let exec = crate::executions::execution(&record, &compiled);
+        Ok(crate::Follower::new(Arc::clone(&self.store), record, exec))
     }
 
     /// Task tokens currently waiting for a callback (for operators and tests).

@@ -321,3 +321,44 @@ fn http_invoke_calls_a_real_server() {
         assert!(matches!(record.outcome, Some(stepd_core::Outcome::Failed { ref error, .. }) if error == "States.Http.Socket"), "{record:?}");
     });
 }
+
+#[test]
+fn a_follower_reads_only_what_was_committed_since_it_last_looked() {
+    let dir = tempfile::tempdir().unwrap();
+    process().block_on(async {
+        let rt = open(&dir.path().join("stepd.redb"), Config::default());
+        let sm = rt.register("mix", MIX).await.unwrap();
+        let arn = rt
+            .start_execution(&sm, "f", json!({"items": [1]}))
+            .await
+            .unwrap();
+        let mut follower = rt.follow(&arn).unwrap();
+        let mut seen = follower.next_events().unwrap();
+        assert!(!seen.is_empty());
+        assert!(
+            follower.next_events().unwrap().is_empty(),
+            "nothing new yet"
+        );
+        let mut answered = 0;
+        while rt.describe_execution(&arn).unwrap().status() == "RUNNING" {
+            answer_all(&rt, &mut answered).await;
+            let new = follower.next_events().unwrap();
+            if let Some(first) = new.first() {
+                assert_eq!(
+                    first["id"],
+                    json!(seen.len() + 1),
+                    "continues where it stopped"
+                );
+            }
+            seen.extend(new);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        seen.extend(follower.next_events().unwrap());
+        assert_eq!(
+            seen,
+            rt.history(&arn).unwrap(),
+            "the pieces make the whole history"
+        );
+        assert_eq!(seen.last().unwrap()["type"], "ExecutionSucceeded");
+    });
+}

@@ -258,10 +258,9 @@ fn terminal(event: &Value) -> bool {
 
 /// What the event stream remembers between events.
 struct Follow {
-    rt: Runtime,
+    follower: stepd_runtime::Follower,
     arn: String,
     changes: tokio::sync::broadcast::Receiver<String>,
-    sent: usize,
     pending: VecDeque<Event>,
     done: bool,
 }
@@ -275,12 +274,10 @@ async fn events(
     let arn = rt.execution_arn(&machine, &execution);
     // Listen before reading, so nothing committed in between is missed.
     let changes = rt.subscribe();
-    rt.describe_execution(&arn)?;
     let follow = Follow {
-        rt,
+        follower: rt.follow(&arn)?,
         arn,
         changes,
-        sent: 0,
         pending: VecDeque::new(),
         done: false,
     };
@@ -292,9 +289,11 @@ async fn events(
             if f.done {
                 return None;
             }
-            let history = f.rt.history(&f.arn).unwrap_or_default();
-            for e in history.into_iter().skip(f.sent) {
-                f.sent += 1;
+            // Only the journal entries committed since the last look are read and applied.
+            let Ok(new) = f.follower.next_events() else {
+                return None;
+            };
+            for e in new {
                 f.done |= terminal(&e);
                 let kind = e["type"].as_str().unwrap_or("event").to_string();
                 let id = e["id"].to_string();
