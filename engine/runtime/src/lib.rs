@@ -17,6 +17,7 @@ mod error;
 mod executions;
 mod express;
 mod follow;
+mod reads;
 mod records;
 mod recovery;
 mod retention;

