@@ -93,6 +93,7 @@ impl Writer {
             outcome: None,
             redrive_count: 0,
             redrive_date: None,
+            redrive_tokens: Vec::new(),
         };
         let compiled = self.definitions.get(&*self.store, &record.definition_id)?;
         let exec = execution(&record, &compiled);
@@ -186,12 +187,27 @@ impl Writer {
     pub(crate) fn redrive(
         &mut self,
         arn: &str,
+        client_token: Option<&str>,
         now: Millis,
         batch: &mut Batch,
         after: &mut Vec<After>,
     ) -> Result<Millis, Error> {
         const WINDOW: Millis = 14 * 24 * 3600 * 1000;
         let refuse = |why: &str| Err(Error::ExecutionNotRedrivable(format!("{arn}: {why}")));
+        // A retried request (the same client token, which the AWS SDKs send) answers the redrive it made.
+        if let Some(token) = client_token {
+            let record = match self.live.get(arn) {
+                Some(live) => Some(live.record.clone()),
+                None if self.ended.contains(arn) => None,
+                None => match self.store.get(Table::Executions, &records::exec_key(arn))? {
+                    Some(bytes) => Some(records::read_execution(arn, &bytes)?),
+                    None => None,
+                },
+            };
+            if let Some(r) = record.filter(|r| r.redrive_tokens.iter().any(|t| t == token)) {
+                return Ok(r.redrive_date.unwrap_or(now));
+            }
+        }
         if self.live.contains_key(arn) || self.ended.contains(arn) {
             return refuse("it is running or has just finished");
         }
@@ -231,6 +247,11 @@ impl Writer {
         record.outcome = None;
         record.redrive_count += 1;
         record.redrive_date = Some(now);
+        if let Some(token) = client_token {
+            record.redrive_tokens.push(token.to_string());
+            let excess = record.redrive_tokens.len().saturating_sub(10);
+            record.redrive_tokens.drain(..excess);
+        }
         batch.put(
             Table::Executions,
             records::exec_key(arn),

@@ -61,6 +61,9 @@ pub struct ExecutionRecord {
     pub redrive_count: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redrive_date: Option<Millis>,
+    /// The client tokens of the last ten redrives (a retried request answers the redrive it made).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub redrive_tokens: Vec<String>,
 }
 
 fn is_zero(n: &u64) -> bool {

@@ -475,11 +475,21 @@ impl Runtime {
         .await
     }
 
-    /// RedriveExecution: answers the redrive's time once it is durable.
-    pub async fn redrive_execution(&self, execution: &str) -> Result<Millis, Error> {
+    /// RedriveExecution: answers the redrive's time once it is durable. With `client_token`, a repeated
+    /// request (one of the last ten tokens) answers the redrive it made instead of failing.
+    pub async fn redrive_execution(
+        &self,
+        execution: &str,
+        client_token: Option<&str>,
+    ) -> Result<Millis, Error> {
         let execution = execution.to_string();
-        self.ask(|reply| Request::Redrive { execution, reply })
-            .await
+        let client_token = client_token.map(str::to_string);
+        self.ask(|reply| Request::Redrive {
+            execution,
+            client_token,
+            reply,
+        })
+        .await
     }
 
     /// Registers an activity (idempotent on its name); returns its ARN.

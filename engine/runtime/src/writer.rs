@@ -101,6 +101,7 @@ pub(crate) enum Request {
     /// RedriveExecution (see `executions`).
     Redrive {
         execution: String,
+        client_token: Option<String>,
         reply: oneshot::Sender<Result<Millis, Error>>,
     },
     /// A timer is due (sent by the timer sleeper; a timer already fired or cancelled is ignored).
@@ -358,8 +359,13 @@ impl Writer {
                 let result = self.stop(&execution, error, cause, now, batch, after);
                 after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
             }
-            Request::Redrive { execution, reply } => {
-                let result = self.redrive(&execution, now, batch, after);
+            Request::Redrive {
+                execution,
+                client_token,
+                reply,
+            } => {
+                let token = client_token.as_deref();
+                let result = self.redrive(&execution, token, now, batch, after);
                 after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
             }
             Request::Timer { execution, timer } => {

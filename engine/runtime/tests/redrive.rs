@@ -57,7 +57,7 @@ fn a_failed_execution_runs_again_from_the_failed_state() {
             .unwrap();
         assert!(
             matches!(
-                rt.redrive_execution(&arn).await,
+                rt.redrive_execution(&arn, None).await,
                 Err(Error::ExecutionNotRedrivable(_))
             ),
             "running"
@@ -67,7 +67,13 @@ fn a_failed_execution_runs_again_from_the_failed_state() {
             .await
             .unwrap();
         assert_eq!(settled(&rt, &arn).await.status(), "FAILED");
-        rt.redrive_execution(&arn).await.unwrap();
+        let at = rt.redrive_execution(&arn, Some("client-1")).await.unwrap();
+        let again = rt.redrive_execution(&arn, Some("client-1")).await.unwrap();
+        assert_eq!(again, at, "a retried request answers the redrive it made");
+        assert!(matches!(
+            rt.redrive_execution(&arn, Some("client-2")).await,
+            Err(Error::ExecutionNotRedrivable(_))
+        ));
         let record = rt.describe_execution(&arn).unwrap();
         assert_eq!((record.status(), record.redrive_count), ("RUNNING", 1));
         assert_eq!(
@@ -100,9 +106,9 @@ fn a_failed_execution_runs_again_from_the_failed_state() {
         assert_eq!(history[failed + 1]["executionRedrivenEventDetails"]["redriveCount"], 1);
         assert_eq!(kinds[failed + 2], "TaskStateEntered");
         assert_eq!(kinds.iter().filter(|k| *k == "PassStateEntered").count(), 2, "Prepare is not run again");
-        assert!(matches!(rt.redrive_execution(&arn).await, Err(Error::ExecutionNotRedrivable(_))), "succeeded");
+        assert!(matches!(rt.redrive_execution(&arn, None).await, Err(Error::ExecutionNotRedrivable(_))), "succeeded");
         assert!(matches!(
-            rt.redrive_execution("arn:aws:states:us-east-1:123456789012:execution:flow:nope").await,
+            rt.redrive_execution("arn:aws:states:us-east-1:123456789012:execution:flow:nope", None).await,
             Err(Error::ExecutionDoesNotExist(_))
         ));
 
@@ -110,7 +116,7 @@ fn a_failed_execution_runs_again_from_the_failed_state() {
         let sm = rt.state_machine_arn("flow");
         let stopped = rt.start_execution(&sm, "stopped", json!({})).await.unwrap();
         rt.stop_execution(&stopped, None, None).await.unwrap();
-        rt.redrive_execution(&stopped).await.unwrap();
+        rt.redrive_execution(&stopped, None).await.unwrap();
         assert_eq!(rt.describe_execution(&stopped).unwrap().status(), "RUNNING");
     });
 }
@@ -141,7 +147,7 @@ fn a_redriven_map_runs_only_the_iterations_that_failed() {
             }
         }
         assert_eq!(settled(&rt, &arn).await.status(), "FAILED");
-        rt.redrive_execution(&arn).await.unwrap();
+        rt.redrive_execution(&arn, None).await.unwrap();
         let (token, input) = rt.get_activity_task(&activity, Duration::from_secs(5)).await.unwrap().unwrap();
         assert_eq!(input, json!(1), "only the failed iteration runs again");
         assert!(

@@ -230,7 +230,11 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
         }
         "StartSyncExecution" => sync::start_sync(rt, input).await,
         "RedriveExecution" => {
-            let at = rt.redrive_execution(field(input, "executionArn")?).await?;
+            let (arn, token) = (
+                field(input, "executionArn")?,
+                optional(input, "clientToken")?,
+            );
+            let at = rt.redrive_execution(arn, token).await?;
             Ok(json!({"redriveDate": seconds(at)}))
         }
         "TestState" => test_state::test_state(rt, input).await,
