@@ -35,6 +35,7 @@ pub use aliases::{AliasRecord, split_alias};
 pub use error::Error;
 pub use express::SyncOutcome;
 pub use follow::Follower;
+pub use reads::ExecutionFilter;
 pub use records::{
     ActivityRecord, ExecutionRecord, JournalEntry, OutboxEntry, Parked, StateMachineRecord,
     TokenTarget,

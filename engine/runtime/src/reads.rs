@@ -8,6 +8,15 @@ use serde_json::Value;
 use std::sync::Arc;
 use stepd_store::{Range, Table};
 
+/// Which executions a listing keeps.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExecutionFilter<'a> {
+    /// Only this status (`RUNNING`, `SUCCEEDED`, …).
+    pub status: Option<&'a str>,
+    /// Only redriven executions (`Some(true)`), or only never-redriven ones (`Some(false)`).
+    pub redriven: Option<bool>,
+}
+
 impl Runtime {
     /// One alias.
     pub fn alias(&self, arn: &str) -> Result<crate::AliasRecord, Error> {
@@ -80,21 +89,36 @@ impl Runtime {
     /// Every execution of a state machine, newest first (retention bounds how many there are).
     pub fn executions(&self, state_machine: &str) -> Result<Vec<ExecutionRecord>, Error> {
         Ok(self
-            .list_executions(state_machine, None, None, usize::MAX)?
+            .list_executions(state_machine, &ExecutionFilter::default(), None, usize::MAX)?
             .0)
     }
 
-    /// One page of a state machine's executions, newest first, optionally only those with `status`:
-    /// up to `limit` records and, when more may follow, the cursor to pass as `after` for the next page.
-    /// Reads the machine's own index, so the cost is the page's, not the store's.
+    /// One page of a state machine's executions, newest first, those `filter` keeps (a version or alias
+    /// ARN keeps the executions started on it): up to `limit` records and, when more may follow, the cursor
+    /// to pass as `after` for the next page. Reads the machine's own index, so the cost is the page's, not
+    /// the store's.
     pub fn list_executions(
         &self,
         state_machine: &str,
-        status: Option<&str>,
+        filter: &ExecutionFilter<'_>,
         after: Option<&[u8]>,
         limit: usize,
     ) -> Result<(Vec<ExecutionRecord>, Option<Vec<u8>>), Error> {
-        let prefix = records::machine_prefix(state_machine);
+        let (version, alias) = (
+            crate::split_version(state_machine).map(|(_, n)| n),
+            crate::split_alias(state_machine).map(|(_, a)| a),
+        );
+        let machine = crate::split_version(state_machine)
+            .map(|(m, _)| m)
+            .or_else(|| crate::split_alias(state_machine).map(|(m, _)| m))
+            .unwrap_or(state_machine);
+        let keep = |r: &ExecutionRecord| {
+            filter.status.is_none_or(|s| s == r.status())
+                && filter.redriven.is_none_or(|w| w == (r.redrive_count > 0))
+                && version.is_none_or(|v| r.version == Some(v))
+                && alias.is_none_or(|a| r.alias.as_deref() == Some(a))
+        };
+        let prefix = records::machine_prefix(machine);
         let mut range = Range::prefix(&prefix);
         if let Some(cursor) = after {
             if !cursor.starts_with(&prefix) {
@@ -124,7 +148,7 @@ impl Runtime {
                     continue;
                 };
                 let record = records::read_execution(&arn, &bytes)?;
-                if status.is_none_or(|s| s == record.status()) {
+                if keep(&record) {
                     out.push((key, record));
                     if out.len() > limit {
                         out.truncate(limit);

@@ -132,8 +132,14 @@ fn parked_executions_are_rebuilt_from_the_store_on_every_request() {
             listed.windows(2).all(|w| w[0].start >= w[1].start),
             "newest first"
         );
-        let (page, next) = rt.list_executions(&sm, Some("SUCCEEDED"), None, 5).unwrap();
-        let (rest, _) = rt.list_executions(&sm, None, next.as_deref(), 100).unwrap();
+        let succeeded = stepd_runtime::ExecutionFilter {
+            status: Some("SUCCEEDED"),
+            ..Default::default()
+        };
+        let (page, next) = rt.list_executions(&sm, &succeeded, None, 5).unwrap();
+        let (rest, _) = rt
+            .list_executions(&sm, &Default::default(), next.as_deref(), 100)
+            .unwrap();
         assert_eq!(page.len() + rest.len(), 12, "pages neither skip nor repeat");
         assert!(rt.pending_tokens().unwrap().is_empty());
     });

@@ -238,9 +238,17 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
             Ok(json!({"redriveDate": seconds(at)}))
         }
         "TestState" => test_state::test_state(rt, input).await,
-        "DescribeExecution" => Ok(describe(
-            &rt.describe_execution(field(input, "executionArn")?)?,
-        )),
+        "DescribeExecution" => {
+            let mut out = describe(&rt.describe_execution(field(input, "executionArn")?)?);
+            if optional(input, "includedData")? == Some("METADATA_ONLY")
+                && let Some(o) = out.as_object_mut()
+            {
+                for k in ["input", "inputDetails", "output", "outputDetails"] {
+                    o.remove(k);
+                }
+            }
+            Ok(out)
+        }
         "GetExecutionHistory" => {
             let arn = field(input, "executionArn")?;
             rt.describe_execution(arn)?;
@@ -315,21 +323,52 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
         }
         "ListExecutions" => {
             let sm = field(input, "stateMachineArn")?;
-            rt.state_machine(sm)?;
-            let filter = optional(input, "statusFilter")?;
+            if let Some((base, _)) = stepd_runtime::split_alias(sm) {
+                rt.alias(sm)
+                    .map_err(|_| Error::StateMachineDoesNotExist(sm.into()))?;
+                rt.state_machine(base)?;
+            } else if stepd_runtime::split_version(sm).is_some() {
+                rt.version(sm)?;
+            } else {
+                rt.state_machine(sm)?;
+            }
+            let redriven = match optional(input, "redriveFilter")? {
+                None => None,
+                Some("REDRIVEN") => Some(true),
+                Some("NOT_REDRIVEN") => Some(false),
+                Some(other) => {
+                    return Err(ApiError(
+                        "ValidationException",
+                        format!("redriveFilter must be REDRIVEN or NOT_REDRIVEN, not '{other}'"),
+                    ));
+                }
+            };
+            let filter = stepd_runtime::ExecutionFilter {
+                status: optional(input, "statusFilter")?,
+                redriven,
+            };
             let after = match optional(input, "nextToken")? {
                 Some(t) => Some(unhex(t).ok_or(Error::InvalidCursor)?),
                 None => None,
             };
             let (records, next) =
-                rt.list_executions(sm, filter, after.as_deref(), max_results(input))?;
+                rt.list_executions(sm, &filter, after.as_deref(), max_results(input))?;
             let items: Vec<Value> = records
                 .iter()
                 .map(|r| {
                     let mut item = json!({"executionArn": r.arn, "stateMachineArn": r.state_machine_arn, "name": r.name,
-                        "status": r.status(), "startDate": seconds(r.start)});
+                        "status": r.status(), "startDate": seconds(r.start), "redriveCount": r.redrive_count});
                     if let Some(stop) = r.stop {
                         item["stopDate"] = seconds(stop);
+                    }
+                    if let Some(at) = r.redrive_date {
+                        item["redriveDate"] = seconds(at);
+                    }
+                    if let Some(v) = r.version {
+                        item["stateMachineVersionArn"] = json!(format!("{}:{v}", r.state_machine_arn));
+                    }
+                    if let Some(a) = &r.alias {
+                        item["stateMachineAliasArn"] = json!(format!("{}:{a}", r.state_machine_arn));
                     }
                     item
                 })

@@ -210,7 +210,11 @@ async fn list_executions(
         None => None,
     };
     let status = param(&query, "status");
-    let (records, next) = rt.list_executions(&arn, status.as_deref(), after.as_deref(), limit)?;
+    let filter = stepd_runtime::ExecutionFilter {
+        status: status.as_deref(),
+        redriven: None,
+    };
+    let (records, next) = rt.list_executions(&arn, &filter, after.as_deref(), limit)?;
     let items: Vec<Value> = records.iter().map(describe).collect();
     let mut body = json!({ "executions": items });
     if let Some(n) = next {

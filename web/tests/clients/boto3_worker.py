@@ -130,6 +130,8 @@ for _ in range(100):
     if d["status"] != "RUNNING":
         break
 assert json.loads(d["output"]) == "one" and d["stateMachineVersionArn"] == v1, d
+on_version = sfn.list_executions(stateMachineArn=v1)["executions"]
+assert [e["name"] for e in on_version] == ["on-v1"] and on_version[0]["stateMachineVersionArn"] == v1, on_version
 sfn.delete_state_machine_version(stateMachineVersionArn=v1)
 assert len(sfn.list_state_machine_versions(stateMachineArn=versioned)["stateMachineVersions"]) == 1
 
@@ -216,6 +218,10 @@ task = sfn.get_activity_task(activityArn=redo, workerName="w")
 assert json.loads(task["input"]) == {"n": 1}, task
 sfn.send_task_success(taskToken=task["taskToken"], output="{}")
 assert sfn.describe_execution(executionArn=failing)["status"] == "SUCCEEDED"
+assert [e["name"] for e in sfn.list_executions(stateMachineArn=redo_sm, redriveFilter="REDRIVEN")["executions"]] == ["r1"]
+assert sfn.list_executions(stateMachineArn=redo_sm, redriveFilter="NOT_REDRIVEN")["executions"] == []
+bare = sfn.describe_execution(executionArn=failing, includedData="METADATA_ONLY")
+assert "input" not in bare and "output" not in bare and bare["status"] == "SUCCEEDED", bare
 try:
     sfn.redrive_execution(executionArn=failing)
     raise SystemExit("expected ExecutionNotRedrivable")
