@@ -17,6 +17,7 @@ mod error;
 mod executions;
 mod express;
 mod follow;
+mod inspect;
 mod reads;
 mod records;
 mod recovery;

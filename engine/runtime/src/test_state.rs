@@ -28,17 +28,23 @@ pub struct TestOutcome {
     pub next_state: Option<String>,
     /// The Task's result, when the state is a Task that answered.
     pub result: Option<Value>,
+    /// DEBUG inspection: `afterInputPath`, `afterParameters`, `afterResultSelector`, `afterResultPath`
+    /// (JSON text), as far as they apply.
+    pub inspection: Map<String, Value>,
 }
 
-/// The machine that holds only the tested state, with a stub for every state it may go to.
 /// The state that sets TestState's `variables` before the tested state runs.
 const SETUP: &str = "stepd:variables";
 
+/// The tested state, its name, and the definition's QueryLanguage (when a whole definition was given).
+type Tested = (Value, String, Option<Value>);
+
+/// The machine that holds only the tested state, with a stub for every state it may go to.
 fn harness(
     definition: &str,
     state_name: Option<&str>,
     variables: Option<&Map<String, Value>>,
-) -> Result<(String, String), Error> {
+) -> Result<(String, Tested), Error> {
     let invalid = |m: &str| Error::Validation(m.to_string());
     let doc: Value = serde_json::from_str(definition).map_err(|e| {
         Error::InvalidDefinition(format!("Invalid State Machine Definition: '{e}'"))
@@ -88,6 +94,7 @@ fn harness(
             collect(item.get("Next"));
         }
     }
+    let tested = (state.clone(), name.clone(), language.clone());
     let mut states = Map::new();
     states.insert(name.clone(), state);
     for t in targets {
@@ -108,7 +115,7 @@ fn harness(
     if let Some(l) = language {
         machine["QueryLanguage"] = l;
     }
-    Ok((machine.to_string(), name))
+    Ok((machine.to_string(), tested))
 }
 
 /// Runs the test.
@@ -121,8 +128,29 @@ pub(crate) async fn run(
     adapters: &[Arc<dyn Adapter>],
     now: Millis,
 ) -> Result<TestOutcome, Error> {
-    let (text, name) = harness(definition, state_name, variables)?;
-    let report = stepd_asl::validate(&text, stepd_asl::Options::default());
+    let (text, (tested, name, language)) = harness(definition, state_name, variables)?;
+    let original = input.clone();
+    let mut outcome = run_harness(&text, &name, input, mock, adapters, now).await?;
+    outcome.inspection = crate::inspect::inspect(
+        &tested,
+        language.as_ref(),
+        &original,
+        outcome.result.as_ref(),
+        now,
+    );
+    Ok(outcome)
+}
+
+/// Runs the harness machine until the tested state has answered.
+async fn run_harness(
+    text: &str,
+    name: &str,
+    input: Value,
+    mock: Option<Mock>,
+    adapters: &[Arc<dyn Adapter>],
+    now: Millis,
+) -> Result<TestOutcome, Error> {
+    let report = stepd_asl::validate(text, stepd_asl::Options::default());
     let Some(def) = report.definition else {
         return Err(Error::InvalidDefinition(
             stepd_asl::invalid_definition_message(&report.diagnostics),
@@ -183,7 +211,7 @@ pub(crate) async fn run(
         if !invocations.is_empty() {
             continue;
         }
-        let left = exited(&driver, &name);
+        let left = exited(&driver, name);
         if failed && !left {
             // Still in the state after a failure: a Retry will run it again.
             outcome.status = "RETRIABLE";

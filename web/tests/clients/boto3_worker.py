@@ -246,6 +246,13 @@ task = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "ResultSel
 r = test(task, {"in": 1}, mock={"result": json.dumps({"Payload": 42})}, inspectionLevel="DEBUG")
 assert (r["status"], json.loads(r["output"]), r["nextState"]) == ("SUCCEEDED", {"in": 1, "r": {"v": 42}}, "Then"), r
 assert json.loads(r["inspectionData"]["result"]) == {"Payload": 42}, r
+steps = {k: json.loads(v) for k, v in r["inspectionData"].items()}
+assert (steps["afterInputPath"], steps["afterResultSelector"], steps["afterResultPath"]) == (
+    {"in": 1}, {"v": 42}, {"in": 1, "r": {"v": 42}}), steps
+r = test({"Type": "Pass", "InputPath": "$.job", "Parameters": {"name.$": "$.name"}, "End": True},
+         {"job": {"name": "etl", "size": 3}}, inspectionLevel="DEBUG")
+steps = {k: json.loads(v) for k, v in r["inspectionData"].items()}
+assert (steps["afterInputPath"], steps["afterParameters"]) == ({"name": "etl", "size": 3}, {"name": "etl"}), steps
 flaky = dict(task, Retry=[{"ErrorEquals": ["Flaky"], "MaxAttempts": 2}])
 r = test(flaky, {}, mock={"errorOutput": {"error": "Flaky", "cause": "try again"}})
 assert (r["status"], r["error"], r["cause"]) == ("RETRIABLE", "Flaky", "try again"), r

@@ -74,8 +74,13 @@ pub(super) async fn test_state(rt: &Runtime, input: &Value) -> Result<Value, Api
         out["nextState"] = json!(n);
     }
     let mut inspection = json!({"input": state_input.to_string()});
-    if debug && let Some(r) = &done.result {
-        inspection["result"] = json!(r.to_string());
+    if debug {
+        if let Some(r) = &done.result {
+            inspection["result"] = json!(r.to_string());
+        }
+        for (k, v) in &done.inspection {
+            inspection[k.as_str()] = v.clone();
+        }
     }
     out["inspectionData"] = inspection;
     Ok(out)
