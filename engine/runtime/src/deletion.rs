@@ -62,6 +62,9 @@ impl Writer {
         if !running {
             self.delete_versions(arn, batch);
             self.machines.remove(arn);
+            if let Ok(mut set) = self.express.write() {
+                set.remove(arn);
+            }
             batch.delete(Table::StateMachines, records::name_key(arn));
         }
     }

@@ -22,6 +22,11 @@ pub(crate) fn recover(w: &mut Writer) -> Result<Redeliver, Error> {
             let compiled = crate::definitions::compile(&sm.definition, &sm.definition_id)?;
             w.definitions.insert(sm.definition_id.clone(), compiled);
         }
+        if sm.express
+            && let Ok(mut set) = w.express.write()
+        {
+            set.insert(sm.arn.clone());
+        }
         w.machines.insert(sm.arn.clone(), sm);
     }
     for (_, v) in w

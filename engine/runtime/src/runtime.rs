@@ -61,6 +61,8 @@ pub struct Runtime {
     adapters: Arc<[Arc<dyn crate::Adapter>]>,
     clock: fn() -> Millis,
     changes: tokio::sync::broadcast::Sender<String>,
+    /// EXPRESS machines (kept by the writer).
+    express: Arc<std::sync::RwLock<std::collections::HashSet<String>>>,
 }
 
 impl Runtime {
@@ -76,6 +78,7 @@ impl Runtime {
             store: Arc::clone(&store),
             clock: config.clock,
             machines: HashMap::new(),
+            express: Arc::default(),
             definitions: crate::definitions::Definitions::default(),
             live: HashMap::new(),
             cache: config.cache.max(1),
@@ -95,6 +98,7 @@ impl Runtime {
             seeds: (config.clock)() as u64,
         };
         let adapters = Arc::clone(&writer.adapters);
+        let express = Arc::clone(&writer.express);
         let redeliver = crate::recovery::recover(&mut writer)?;
         for (execution, task, entry) in redeliver {
             crate::dispatch::dispatch(&writer.adapters, &tx, execution, task, entry);
@@ -125,6 +129,7 @@ impl Runtime {
             adapters,
             clock: config.clock,
             changes,
+            express,
         })
     }
 
@@ -405,7 +410,7 @@ impl Runtime {
             .map(|(b, _)| b)
             .or_else(|| crate::split_version(state_machine).map(|(b, _)| b))
             .unwrap_or(state_machine);
-        if self.state_machine(base).is_ok_and(|m| m.express) {
+        if self.express.read().is_ok_and(|set| set.contains(base)) {
             let (identity, compiled, seed) = self.express_identity(state_machine, name)?;
             let arn = identity.execution_arn.clone();
             let (adapters, clock) = (Arc::clone(&self.adapters), self.clock);

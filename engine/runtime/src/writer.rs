@@ -177,6 +177,9 @@ pub(crate) struct Writer {
     pub store: Arc<dyn Store>,
     pub clock: fn() -> Millis,
     pub machines: HashMap<String, StateMachineRecord>,
+    /// The EXPRESS machines' ARNs, shared with the `Runtime` handle (their executions never reach the
+    /// writer, and StartExecution should not read the store to find that out).
+    pub express: Arc<std::sync::RwLock<HashSet<String>>>,
     /// Parsed definitions by id (the machines' current ones, and older ones parked executions still use).
     pub definitions: crate::definitions::Definitions,
     /// Executions in memory (a cache: every running execution can be rebuilt from the store).
@@ -553,6 +556,9 @@ impl Writer {
             records::name_key(&arn),
             records::to_bytes(&record),
         );
+        if express && let Ok(mut set) = self.express.write() {
+            set.insert(arn.clone());
+        }
         self.machines.insert(arn.clone(), record);
         Ok(arn)
     }
