@@ -1,11 +1,12 @@
 //! stepd-runtime: the durable runtime. One writer applies requests with the pure interpreter (stepd-core)
-//! and commits the resulting history, journal, timers, tokens and outbox entries of many requests in one
-//! store batch before it answers anyone. Executions it has not touched lately are parked on disk and rebuilt
+//! and commits the resulting journal, timers, tokens and outbox entries of many requests in one store batch
+//! before it answers anyone (histories are derived from the journal). Executions it has not touched lately are parked on disk and rebuilt
 //! from their journal when needed, so a start serves at once however many are running.
 //!
 //! Built: group commit, durable timers (one sleeper reading the timers table), task tokens and callbacks,
 //! activities, adapters with an outbox (at-least-once, idempotency keys) and the HTTP invoke resource,
-//! StopExecution, DeleteStateMachine, recovery, retention.
+//! StopExecution, RedriveExecution, DeleteStateMachine, versions and aliases, EXPRESS executions, TestState,
+//! recovery, retention.
 
 mod adapter;
 mod adapters;
