@@ -219,6 +219,30 @@ fn malformed_requests_get_aws_errors_not_500s() {
         ),
         (
             "AWSStepFunctions.CreateStateMachine",
+            json!({"name": "a:b", "definition": "{}", "roleArn": "r"}).to_string(),
+            400,
+            "InvalidName",
+        ),
+        (
+            "AWSStepFunctions.CreateStateMachine",
+            json!({"name": "x".repeat(81), "definition": "{}", "roleArn": "r"}).to_string(),
+            400,
+            "InvalidName",
+        ),
+        (
+            "AWSStepFunctions.StartExecution",
+            json!({"stateMachineArn": SM, "name": "has space"}).to_string(),
+            400,
+            "InvalidName",
+        ),
+        (
+            "AWSStepFunctions.CreateActivity",
+            r#"{"name": "bad/name"}"#.into(),
+            400,
+            "InvalidName",
+        ),
+        (
+            "AWSStepFunctions.CreateStateMachine",
             r#"{"name": "x", "definition": "{}", "roleArn": "r", "publish": "yes"}"#.into(),
             400,
             "ValidationException",

@@ -21,6 +21,9 @@ impl Writer {
         batch: &mut Batch,
         after: &mut Vec<After>,
     ) -> Result<String, Error> {
+        if !records::valid_name(name) {
+            return Err(Error::InvalidName(name.to_string()));
+        }
         // A version ARN runs that version's definition, an alias ARN the version it routes to (by weight);
         // the execution belongs to the machine.
         let target = machine;

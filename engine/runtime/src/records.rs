@@ -153,6 +153,16 @@ pub(crate) fn name_key(name: &str) -> Vec<u8> {
     Key::new().str(name).into_bytes()
 }
 
+/// AWS's rule for state machine, execution and activity names: 1–80 characters, no whitespace, no
+/// `< > { } [ ] ? * " # % \ ^ | ~ ` $ & , ; : /` and no control characters. (Keys rely on the absence of
+/// `:`.)
+pub(crate) fn valid_name(name: &str) -> bool {
+    (1..=80).contains(&name.chars().count())
+        && !name
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>{}[]?*\"#%\\^|~`$&,;:/".contains(c))
+}
+
 /// What identifies an execution on this server: its ARN after `:execution:`, i.e. `machine:name` (names
 /// cannot hold a colon). Keys use it instead of the whole ARN: a parked execution's keys are its largest
 /// cost on disk, and region and account are the same for every one.

@@ -237,6 +237,9 @@ impl Runtime {
         machine: &str,
         name: &str,
     ) -> Result<(stepd_core::Identity, crate::definitions::Compiled, u64), Error> {
+        if !records::valid_name(name) {
+            return Err(Error::InvalidName(name.to_string()));
+        }
         let routed = match crate::split_alias(machine) {
             Some((base, name)) => {
                 let m = self.state_machine(base)?;

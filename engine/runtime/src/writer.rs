@@ -475,6 +475,9 @@ impl Writer {
         now: Millis,
         batch: &mut Batch,
     ) -> Result<String, Error> {
+        if !records::valid_name(&name) {
+            return Err(Error::InvalidName(name));
+        }
         let arn = format!(
             "arn:aws:states:{}:{}:activity:{name}",
             self.region, self.account
@@ -507,6 +510,9 @@ impl Writer {
         now: Millis,
         batch: &mut Batch,
     ) -> Result<String, Error> {
+        if !records::valid_name(&name) {
+            return Err(Error::InvalidName(name));
+        }
         let report = stepd_asl::validate(&definition, stepd_asl::Options { express });
         let Some(def) = report.definition else {
             return Err(Error::InvalidDefinition(
