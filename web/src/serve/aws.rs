@@ -317,7 +317,7 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
             let all: Vec<Value> = rt
                 .state_machines()?
                 .into_iter()
-                .map(|m| json!({"stateMachineArn": m.arn, "name": m.name, "type": "STANDARD", "creationDate": seconds(m.created)}))
+                .map(|m| json!({"stateMachineArn": m.arn, "name": m.name, "type": if m.express { "EXPRESS" } else { "STANDARD" }, "creationDate": seconds(m.created)}))
                 .collect();
             page(input, all, "stateMachines")
         }

@@ -179,6 +179,7 @@ express_def = json.dumps({"StartAt": "Add", "States": {
 quick = sfn.create_state_machine(name="quick", definition=express_def, type="EXPRESS",
                                  roleArn="arn:aws:iam::123456789012:role/r")["stateMachineArn"]
 assert sfn.describe_state_machine(stateMachineArn=quick)["type"] == "EXPRESS"
+assert {m["name"]: m["type"] for m in sfn.list_state_machines()["stateMachines"]}["quick"] == "EXPRESS"
 # botocore sends StartSyncExecution to host "sync-<endpoint host>" unless told not to (AWS's own endpoint
 # has that name; a local server does not).
 from botocore.config import Config
