@@ -89,6 +89,7 @@ impl Writer {
             definition_id,
             version,
             alias,
+            role_arn: sm.role_arn.clone(),
             input: input.clone(),
             start: now,
             seed,
@@ -383,5 +384,8 @@ pub(crate) fn execution(record: &ExecutionRecord, (def, exprs): &Compiled) -> Ex
     let mut identity = Identity::local(machine_name, &record.name, record.start);
     identity.execution_arn = record.arn.clone();
     identity.state_machine_arn = machine.clone();
+    if !record.role_arn.is_empty() {
+        identity.role_arn = record.role_arn.clone();
+    }
     Execution::new(Arc::clone(def), Arc::clone(exprs), identity, record.seed)
 }

@@ -42,7 +42,7 @@ pub use records::{
     ActivityRecord, ExecutionRecord, JournalEntry, OutboxEntry, Parked, StateMachineRecord,
     TokenTarget,
 };
-pub use runtime::{Config, Runtime};
+pub use runtime::{Config, MachineSpec, Runtime};
 pub use tags::{MAX_TAGS, Tags};
 pub use test_state::{Mock, TestOutcome};
 pub use versions::{Updated, VersionRecord, split_version};

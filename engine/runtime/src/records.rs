@@ -20,6 +20,9 @@ pub struct StateMachineRecord {
     /// An EXPRESS machine (executions run in memory, StartSyncExecution allowed).
     #[serde(default)]
     pub express: bool,
+    /// The role given at creation (stepd assumes none; executions report it).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub role_arn: String,
     /// When UpdateStateMachine last changed it.
     #[serde(default)]
     pub updated: Option<Millis>,
@@ -51,6 +54,9 @@ pub struct ExecutionRecord {
     /// The alias it was started with, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alias: Option<String>,
+    /// The machine's role when it started (shown in ExecutionStarted and `$$.Execution.RoleArn`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub role_arn: String,
     pub input: serde_json::Value,
     pub start: Millis,
     pub seed: u64,

@@ -50,6 +50,30 @@ fn wall_clock() -> Millis {
         .map_or(0, |d| d.as_millis() as Millis)
 }
 
+/// What CreateStateMachine asks for.
+#[derive(Debug, Clone, Default)]
+pub struct MachineSpec {
+    pub name: String,
+    pub definition: String,
+    /// The role executions report (`$$.Execution.RoleArn`, ExecutionStarted); stepd assumes no IAM role.
+    pub role_arn: String,
+    pub tags: crate::Tags,
+    pub express: bool,
+    /// Publish version 1 with this description.
+    pub publish: Option<String>,
+}
+
+impl MachineSpec {
+    /// A STANDARD machine without tags, role or version.
+    pub fn new(name: &str, definition: &str) -> MachineSpec {
+        MachineSpec {
+            name: name.to_string(),
+            definition: definition.to_string(),
+            ..MachineSpec::default()
+        }
+    }
+}
+
 /// A running runtime (cheap to clone).
 #[derive(Clone)]
 pub struct Runtime {
@@ -171,33 +195,20 @@ impl Runtime {
         definition: &str,
         tags: crate::Tags,
     ) -> Result<String, Error> {
-        Ok(self
-            .create_state_machine(name, definition, tags, false, None)
-            .await?
-            .0)
+        let spec = MachineSpec {
+            tags,
+            ..MachineSpec::new(name, definition)
+        };
+        Ok(self.create_state_machine(spec).await?.0)
     }
 
-    /// CreateStateMachine: registers a machine with tags and, with `publish` (a version description),
-    /// publishes version 1 in the same commit. Answers the machine's ARN and the version's.
+    /// CreateStateMachine: registers a machine and, with `publish` (a version description), publishes
+    /// version 1 in the same commit. Answers the machine's ARN and the version's.
     pub async fn create_state_machine(
         &self,
-        name: &str,
-        definition: &str,
-        tags: crate::Tags,
-        express: bool,
-        publish: Option<&str>,
+        spec: MachineSpec,
     ) -> Result<(String, Option<String>), Error> {
-        let (name, definition) = (name.to_string(), definition.to_string());
-        let publish = publish.map(str::to_string);
-        self.ask(|reply| Request::Register {
-            name,
-            definition,
-            tags,
-            express,
-            publish,
-            reply,
-        })
-        .await
+        self.ask(|reply| Request::Register { spec, reply }).await
     }
 
     /// StartSyncExecution: runs an EXPRESS machine's execution to its end in memory and answers how it
@@ -280,6 +291,9 @@ impl Runtime {
         };
         let mut identity = stepd_core::Identity::local(&m.name, name, now);
         identity.state_machine_arn = base;
+        if !m.role_arn.is_empty() {
+            identity.role_arn = m.role_arn.clone();
+        }
         identity.execution_arn = format!(
             "{}express:{}:{name}:{seed:016x}",
             self.arns.prefix(),
@@ -288,19 +302,22 @@ impl Runtime {
         Ok((identity, compiled, seed))
     }
 
-    /// UpdateStateMachine: a new current definition (if given) and, with `publish`, a new version.
+    /// UpdateStateMachine: a new current definition and role (if given) and, with `publish`, a new version.
     pub async fn update_state_machine(
         &self,
         arn: &str,
         definition: Option<&str>,
+        role_arn: Option<&str>,
         publish: Option<&str>,
     ) -> Result<crate::Updated, Error> {
         let arn = arn.to_string();
         let definition = definition.map(str::to_string);
+        let role_arn = role_arn.map(str::to_string);
         let publish = publish.map(str::to_string);
         self.ask(|reply| Request::Update {
             arn,
             definition,
+            role_arn,
             publish,
             reply,
         })

@@ -127,6 +127,7 @@ impl Writer {
         &mut self,
         arn: &str,
         definition: Option<String>,
+        role_arn: Option<String>,
         publish: Option<String>,
         now: Millis,
         batch: &mut Batch,
@@ -154,6 +155,9 @@ impl Writer {
             m.definition_id = id;
         }
         let m = self.active(arn)?;
+        if let Some(role) = role_arn {
+            m.role_arn = role;
+        }
         m.updated = Some(now);
         let revision_id = m.definition_id.clone();
         let bytes = records::to_bytes(&*m);

@@ -25,17 +25,14 @@ pub(crate) enum Request {
     /// CreateStateMachine; with `publish` (a version description) it also publishes version 1. Answers the
     /// machine's ARN and the version's.
     Register {
-        name: String,
-        definition: String,
-        tags: crate::Tags,
-        express: bool,
-        publish: Option<String>,
+        spec: crate::MachineSpec,
         reply: oneshot::Sender<Result<(String, Option<String>), Error>>,
     },
     /// UpdateStateMachine (see `versions`).
     Update {
         arn: String,
         definition: Option<String>,
+        role_arn: Option<String>,
         publish: Option<String>,
         reply: oneshot::Sender<Result<crate::Updated, Error>>,
     },
@@ -294,32 +291,25 @@ impl Writer {
 
     fn handle(&mut self, request: Request, now: Millis, batch: &mut Batch, after: &mut Vec<After>) {
         match request {
-            Request::Register {
-                name,
-                definition,
-                tags,
-                express,
-                publish,
-                reply,
-            } => {
-                let result = self
-                    .register(name, definition, tags, express, now, batch)
-                    .and_then(|arn| {
-                        let version = match publish {
-                            Some(d) => Some(self.publish(&arn, None, d, now, batch)?.arn),
-                            None => None,
-                        };
-                        Ok((arn, version))
-                    });
+            Request::Register { mut spec, reply } => {
+                let publish = spec.publish.take();
+                let result = self.register(spec, now, batch).and_then(|arn| {
+                    let version = match publish {
+                        Some(d) => Some(self.publish(&arn, None, d, now, batch)?.arn),
+                        None => None,
+                    };
+                    Ok((arn, version))
+                });
                 after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
             }
             Request::Update {
                 arn,
                 definition,
+                role_arn,
                 publish,
                 reply,
             } => {
-                let result = self.update(&arn, definition, publish, now, batch);
+                let result = self.update(&arn, definition, role_arn, publish, now, batch);
                 after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
             }
             Request::Publish {
@@ -503,13 +493,18 @@ impl Writer {
 
     fn register(
         &mut self,
-        name: String,
-        definition: String,
-        tags: crate::Tags,
-        express: bool,
+        spec: crate::MachineSpec,
         now: Millis,
         batch: &mut Batch,
     ) -> Result<String, Error> {
+        let crate::MachineSpec {
+            name,
+            definition,
+            role_arn,
+            tags,
+            express,
+            ..
+        } = spec;
         if !records::valid_name(&name) {
             return Err(Error::InvalidName(name));
         }
@@ -552,6 +547,7 @@ impl Writer {
             created: now,
             deleting: false,
             express,
+            role_arn,
             updated: None,
             last_version: 0,
             aliases: Default::default(),

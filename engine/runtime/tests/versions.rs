@@ -48,20 +48,18 @@ fn executions_keep_their_definition_and_versions_run_theirs() {
     let (sm, old, v1) = process().block_on(async {
         let rt = open();
         let (sm, v1) = rt
-            .create_state_machine(
-                "m",
-                &definition("one"),
-                Default::default(),
-                false,
-                Some("first"),
-            )
+            .create_state_machine(stepd_runtime::MachineSpec {
+                role_arn: "arn:aws:iam::123456789012:role/etl".into(),
+                publish: Some("first".into()),
+                ..stepd_runtime::MachineSpec::new("m", &definition("one"))
+            })
             .await
             .unwrap();
         let v1 = v1.unwrap();
         assert_eq!(v1, format!("{sm}:1"));
         let old = rt.start_execution(&sm, "old", json!({})).await.unwrap();
         let updated = rt
-            .update_state_machine(&sm, Some(&definition("two")), Some("second"))
+            .update_state_machine(&sm, Some(&definition("two")), None, Some("second"))
             .await
             .unwrap();
         assert_eq!(
@@ -118,6 +116,11 @@ fn executions_keep_their_definition_and_versions_run_theirs() {
         );
         let history = rt.history(&old).unwrap();
         assert_eq!(history.last().unwrap()["type"], "ExecutionSucceeded");
+        assert_eq!(
+            history[0]["executionStartedEventDetails"]["roleArn"],
+            "arn:aws:iam::123456789012:role/etl",
+            "executions report their machine's role"
+        );
         rt.delete_version(&v1).await.unwrap();
         assert_eq!(rt.versions(&sm).unwrap().len(), 1);
         assert!(matches!(
@@ -125,7 +128,7 @@ fn executions_keep_their_definition_and_versions_run_theirs() {
             Err(Error::StateMachineDoesNotExist(_))
         ));
         assert!(matches!(
-            rt.update_state_machine(&sm, Some("{\"StartAt\": 1}"), None)
+            rt.update_state_machine(&sm, Some("{\"StartAt\": 1}"), None, None)
                 .await,
             Err(Error::InvalidDefinition(_))
         ));

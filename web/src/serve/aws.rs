@@ -18,8 +18,17 @@ mod tags;
 mod test_state;
 mod versions;
 
-/// The role every state machine reports (stepd assumes no IAM role).
+/// The role a state machine created without one reports (stepd assumes no IAM role).
 const ROLE: &str = "arn:aws:iam::123456789012:role/stepd";
+
+/// The role given at creation, else `ROLE`.
+fn role(m: &stepd_runtime::StateMachineRecord) -> &str {
+    if m.role_arn.is_empty() {
+        ROLE
+    } else {
+        &m.role_arn
+    }
+}
 
 /// Largest request accepted (a definition may be 1 MiB, and JSON escaping grows it).
 const MAX_BODY: usize = 4 * 1024 * 1024;
@@ -189,13 +198,13 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
                 }
             };
             let (arn, version) = rt
-                .create_state_machine(
-                    name,
-                    definition,
-                    tags::parse(input)?,
+                .create_state_machine(stepd_runtime::MachineSpec {
+                    role_arn: optional(input, "roleArn")?.unwrap_or("").to_string(),
+                    tags: tags::parse(input)?,
                     express,
-                    versions::publishing(input)?,
-                )
+                    publish: versions::publishing(input)?.map(str::to_string),
+                    ..stepd_runtime::MachineSpec::new(name, definition)
+                })
                 .await?;
             // The original creation date when this answered an existing machine (a concurrent delete may
             // already have removed it: the creation still happened, so answer now rather than fail).
@@ -477,7 +486,7 @@ fn activity(rt: &Runtime, arn: &str) -> Result<stepd_runtime::ActivityRecord, Ap
 
 pub(super) fn describe_machine(m: &stepd_runtime::StateMachineRecord) -> Value {
     json!({"stateMachineArn": m.arn, "name": m.name, "status": if m.deleting { "DELETING" } else { "ACTIVE" }, "definition": m.definition,
-        "roleArn": ROLE, "type": if m.express { "EXPRESS" } else { "STANDARD" }, "creationDate": seconds(m.created), "revisionId": m.definition_id})
+        "roleArn": role(m), "type": if m.express { "EXPRESS" } else { "STANDARD" }, "creationDate": seconds(m.created), "revisionId": m.definition_id})
 }
 
 /// `maxResults`: 0 or absent means 100; AWS allows at most 1000.

@@ -153,13 +153,17 @@ async fn upload(
     }
     let arn = rt.state_machine_arn(&machine);
     if rt.state_machine(&arn).is_ok() {
-        let updated = rt.update_state_machine(&arn, Some(&text), None).await?;
+        let updated = rt
+            .update_state_machine(&arn, Some(&text), None, None)
+            .await?;
         let body = json!({"stateMachineArn": arn, "revisionId": updated.revision_id, "updateDate": seconds(updated.updated)});
         return ok(StatusCode::OK, body);
     }
-    let (arn, _) = rt
-        .create_state_machine(&machine, &text, Default::default(), express, None)
-        .await?;
+    let spec = stepd_runtime::MachineSpec {
+        express,
+        ..stepd_runtime::MachineSpec::new(&machine, &text)
+    };
+    let (arn, _) = rt.create_state_machine(spec).await?;
     let created = rt.state_machine(&arn).map_or(0, |m| m.created);
     ok(
         StatusCode::CREATED,

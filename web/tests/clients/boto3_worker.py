@@ -63,6 +63,7 @@ assert events[0]["type"] == "ExecutionStarted" and events[-1]["type"] == "Execut
 
 # Listing and describing, with the SDK's own paginators walking nextToken.
 assert sfn.describe_state_machine(stateMachineArn=sm)["definition"] == json.dumps(definition)
+assert sfn.describe_state_machine(stateMachineArn=sm)["roleArn"] == "arn:aws:iam::123456789012:role/r"
 assert sfn.describe_state_machine_for_execution(executionArn=execution)["stateMachineArn"] == sm
 names = [m["name"] for p in sfn.get_paginator("list_state_machines").paginate(PaginationConfig={"PageSize": 1})
          for m in p["stateMachines"]]

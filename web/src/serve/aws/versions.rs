@@ -54,7 +54,12 @@ pub(super) async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Valu
                 ));
             }
             let updated = rt
-                .update_state_machine(arn, definition, publishing(input)?)
+                .update_state_machine(
+                    arn,
+                    definition,
+                    optional(input, "roleArn")?,
+                    publishing(input)?,
+                )
                 .await?;
             let mut out =
                 json!({"updateDate": seconds(updated.updated), "revisionId": updated.revision_id});
@@ -99,7 +104,7 @@ pub(super) fn describe(rt: &Runtime, arn: &str) -> Result<Value, ApiError> {
     let machine = rt.state_machine(&version.state_machine_arn)?;
     Ok(
         json!({"stateMachineArn": version.arn, "name": machine.name, "status": "ACTIVE",
-        "definition": definition, "roleArn": super::ROLE, "type": if machine.express { "EXPRESS" } else { "STANDARD" },
+        "definition": definition, "roleArn": super::role(&machine), "type": if machine.express { "EXPRESS" } else { "STANDARD" },
         "creationDate": seconds(version.created), "revisionId": version.definition_id,
         "description": version.description}),
     )
