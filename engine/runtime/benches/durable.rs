@@ -8,8 +8,9 @@
 //!
 //! `cargo bench -p stepd-runtime --bench durable`
 
+mod common;
+use common::{fsync_ceiling, median};
 use serde_json::json;
-use std::io::Write;
 use std::sync::Arc;
 use std::time::Instant;
 use stepd_runtime::{Config, Runtime};
@@ -30,23 +31,6 @@ fn definition() -> String {
         states.insert(format!("S{i}"), s);
     }
     json!({"StartAt": "S0", "States": states}).to_string()
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-fn fsync_ceiling(dir: &std::path::Path) -> f64 {
-    let mut f = std::fs::File::create(dir.join("fsync.bin")).expect("file");
-    let start = Instant::now();
-    let mut n = 0u32;
-    while start.elapsed().as_secs_f64() < 1.0 {
-        f.write_all(&[0u8; 512]).expect("write");
-        f.sync_data().expect("fdatasync");
-        n += 1;
-    }
-    f64::from(n) / start.elapsed().as_secs_f64()
 }
 
 /// A loop of callback tasks: every answer schedules the next task.

@@ -10,6 +10,8 @@
 //!
 //! `cargo bench -p stepd-runtime --bench parked` (N = 1,000,000; `STEPD_PARKED=N` to change it).
 
+mod common;
+use common::fsync_ceiling;
 use serde_json::json;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -182,16 +184,4 @@ fn status(field: &str) -> String {
         .find(|l| l.starts_with(field))
         .map(|l| l[field.len() + 1..].trim().to_string())
         .unwrap_or_default()
-}
-
-fn fsync_ceiling(dir: &std::path::Path) -> f64 {
-    let mut f = std::fs::File::create(dir.join("fsync.bin")).expect("file");
-    let start = Instant::now();
-    let mut n = 0u32;
-    while start.elapsed().as_secs_f64() < 1.0 {
-        f.write_all(&[0u8; 512]).expect("write");
-        f.sync_data().expect("fdatasync");
-        n += 1;
-    }
-    f64::from(n) / start.elapsed().as_secs_f64()
 }

@@ -4,12 +4,12 @@
 
 use crate::Error;
 use crate::definitions::Compiled;
-use crate::records::{self, ExecutionRecord, JournalEntry, Parked, TokenTarget};
+use crate::records::{self, ExecutionRecord, Parked, TokenTarget};
 use crate::writer::{After, Answer, Live, Writer};
 use serde_json::Value;
 use std::sync::Arc;
 use stepd_core::{Event, Execution, Identity, Millis};
-use stepd_store::{Batch, Range, Table};
+use stepd_store::{Batch, Table};
 
 impl Writer {
     pub(crate) fn start(
@@ -144,22 +144,15 @@ impl Writer {
         if record.outcome.is_some() {
             return Ok(false);
         }
-        let compiled = self.definitions.get(&*self.store, &record.definition_id)?;
         let key = records::running_key(&record.state_machine_arn, arn);
         let parked: Parked = match self.store.get(Table::Running, &key)? {
             Some(b) => records::from_bytes(&b)?,
             None => return Err(Error::Corrupt(format!("{arn}: running without its entry"))),
         };
-        let journal = self.store.scan(
-            Table::Journal,
-            &Range::prefix(&records::exec_key(arn)),
-            usize::MAX,
-            false,
-        )?;
-        if journal.len() as u64 != parked.journal_seq {
+        let (record, exec, entries) = self.rebuild(record)?;
+        if entries != parked.journal_seq {
             return Err(Error::Corrupt(format!("{arn}: journal length differs")));
         }
-        let exec = replay(&record, &compiled, &journal, |_| {})?;
         let live = Live {
             exec,
             record,
@@ -218,7 +211,7 @@ impl Writer {
         let Some(bytes) = self.store.get(Table::Executions, &records::exec_key(arn))? else {
             return Err(Error::ExecutionDoesNotExist(arn.to_string()));
         };
-        let mut record = records::read_execution(arn, &bytes)?;
+        let record = records::read_execution(arn, &bytes)?;
         let (Some(stop), Some(outcome)) = (record.stop, &record.outcome) else {
             return refuse("it is running");
         };
@@ -235,14 +228,7 @@ impl Writer {
         {
             return refuse("its state machine is deleted or being deleted");
         }
-        let compiled = self.definitions.get(&*self.store, &record.definition_id)?;
-        let journal = self.store.scan(
-            Table::Journal,
-            &Range::prefix(&records::exec_key(arn)),
-            usize::MAX,
-            false,
-        )?;
-        let exec = replay(&record, &compiled, &journal, |_| {})?;
+        let (mut record, exec, entries) = self.rebuild(record)?;
         if !exec.redrivable() {
             return refuse("it did not stop in a state it can run again");
         }
@@ -263,7 +249,7 @@ impl Writer {
         );
         self.uses += 1;
         let parked = Parked {
-            journal_seq: journal.len() as u64,
+            journal_seq: entries,
             ..Parked::default()
         };
         let live = Live {
@@ -275,6 +261,19 @@ impl Writer {
         self.live.insert(arn.to_string(), live);
         self.apply(arn, Event::Redrive, now, batch, after);
         Ok(now)
+    }
+
+    /// Rebuilds an execution from its record and its whole journal: the record, the execution, and how
+    /// many journal entries there are.
+    fn rebuild(
+        &mut self,
+        record: ExecutionRecord,
+    ) -> Result<(ExecutionRecord, Execution, u64), Error> {
+        let compiled = self.definitions.get(&*self.store, &record.definition_id)?;
+        let exec = execution(&record, &compiled);
+        let mut follower = crate::Follower::new(Arc::clone(&self.store), record, exec);
+        follower.catch_up(|_| {})?;
+        Ok(follower.into_parts())
     }
 
     pub(crate) fn stop(
@@ -353,28 +352,6 @@ pub(crate) fn fresh_seed(salt: u64) -> u64 {
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u64(salt);
     h.finish()
-}
-
-/// Rebuilds an execution by applying its journal rows with their recorded times; `each` sees every
-/// transition (the history is the concatenation of their events).
-pub(crate) fn replay(
-    record: &ExecutionRecord,
-    compiled: &Compiled,
-    journal: &[stepd_store::Entry],
-    mut each: impl FnMut(&stepd_core::Transition),
-) -> Result<Execution, Error> {
-    let mut exec = execution(record, compiled);
-    for (_, v) in journal {
-        let entry: JournalEntry = records::from_bytes(v)?;
-        let event = entry.event.unwrap_or_else(|| Event::Start {
-            input: record.input.clone(),
-        });
-        let t = exec
-            .apply(event, entry.at)
-            .map_err(|e| Error::Corrupt(format!("{}: replay: {e}", record.arn)))?;
-        each(&t);
-    }
-    Ok(exec)
 }
 
 /// A fresh execution object for a record (the same identity and seed rebuild the same execution).

@@ -3,53 +3,30 @@
 
 #![allow(clippy::unwrap_used)] // helpers outside #[test] functions
 
-use serde_json::{Value, json};
+use serde_json::json;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use stepd_runtime::{Config, Error, Runtime};
 use stepd_store::RedbStore;
 
+mod common;
+use common::{ids_are_contiguous, process};
+
+fn open(path: &Path) -> Runtime {
+    common::open(path, Config::default())
+}
+
+/// Waits (bounded) until the execution has left RUNNING.
+async fn finished(rt: &Runtime, arn: &str) -> String {
+    common::settled(rt, arn).await.status().to_string()
+}
+
 const CALLBACK_THEN_WAIT: &str = r#"{"StartAt": "Queue", "States": {
   "Queue": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
             "Parameters": {"token.$": "$$.Task.Token", "job.$": "$.job"}, "ResultPath": "$.placement", "Next": "Nap"},
   "Nap": {"Type": "Wait", "Seconds": 1, "Next": "Done"},
   "Done": {"Type": "Succeed"}}}"#;
-
-/// One "process": a fresh tokio runtime; dropping it kills every task mid-flight, like kill -9 does.
-fn process() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn open(path: &Path) -> Runtime {
-    Runtime::start(Arc::new(RedbStore::open(path).unwrap()), Config::default()).unwrap()
-}
-
-/// Waits (bounded) until the execution has left RUNNING.
-async fn finished(rt: &Runtime, arn: &str) -> String {
-    for _ in 0..400 {
-        let status = rt.describe_execution(arn).unwrap().status();
-        if status != "RUNNING" {
-            return status.to_string();
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("{arn} did not finish");
-}
-
-fn ids_are_contiguous(history: &[Value]) {
-    for (i, e) in history.iter().enumerate() {
-        assert_eq!(
-            e["id"],
-            json!(i + 1),
-            "history has a gap or a duplicate at {i}: {e}"
-        );
-    }
-}
 
 #[test]
 fn callback_then_timer_completes() {

@@ -5,40 +5,12 @@
 #![allow(clippy::unwrap_used)] // helpers outside #[test] functions
 
 use serde_json::{Value, json};
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use stepd_runtime::{Adapter, Config, Error, Runtime, Task, TaskError, TaskFuture};
-use stepd_store::RedbStore;
 
-fn process() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn open(path: &Path, config: Config) -> Runtime {
-    Runtime::start(Arc::new(RedbStore::open(path).unwrap()), config).unwrap()
-}
-
-async fn finished(rt: &Runtime, arn: &str) -> stepd_runtime::ExecutionRecord {
-    for _ in 0..1000 {
-        let r = rt.describe_execution(arn).unwrap();
-        if r.status() != "RUNNING" {
-            return r;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("{arn} did not finish");
-}
-
-fn ids_are_contiguous(history: &[Value]) {
-    for (i, e) in history.iter().enumerate() {
-        assert_eq!(e["id"], json!(i + 1), "gap or duplicate at {i}: {e}");
-    }
-}
+mod common;
+use common::{ids_are_contiguous, open, process, settled as finished};
 
 /// A callback and a timer side by side in a Parallel, then a Map of callbacks.
 const MIX: &str = r#"{"StartAt": "Both", "States": {

@@ -9,13 +9,8 @@ use std::time::Duration;
 use stepd_runtime::{Config, Error, Runtime};
 use stepd_store::RedbStore;
 
-fn process() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
+mod common;
+use common::{process, settled};
 
 const FLOW: &str = r#"{"StartAt": "Prepare", "States": {
   "Prepare": {"Type": "Pass", "Assign": {"owner": "ops"}, "Result": {"step": 1}, "ResultPath": "$.prepared", "Next": "Submit"},
@@ -23,17 +18,6 @@ const FLOW: &str = r#"{"StartAt": "Prepare", "States": {
              "Parameters": {"t.$": "$$.Task.Token"}, "ResultPath": "$.submitted", "Next": "Report"},
   "Report": {"Type": "Pass", "Parameters": {"owner.$": "$owner", "prepared.$": "$.prepared", "submitted.$": "$.submitted",
              "redrives.$": "$$.Execution.RedriveCount"}, "End": true}}}"#;
-
-async fn settled(rt: &Runtime, arn: &str) -> stepd_runtime::ExecutionRecord {
-    for _ in 0..500 {
-        let r = rt.describe_execution(arn).unwrap();
-        if r.status() != "RUNNING" {
-            return r;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("{arn} did not finish");
-}
 
 fn types(history: &[Value]) -> Vec<String> {
     history

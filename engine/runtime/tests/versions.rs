@@ -10,13 +10,8 @@ use std::time::Duration;
 use stepd_runtime::{Config, Error, Runtime};
 use stepd_store::RedbStore;
 
-fn process() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
+mod common;
+use common::process;
 
 /// Waits for a callback, then answers with a fixed `said`.
 fn definition(said: &str) -> String {
