@@ -60,3 +60,34 @@ impl Definitions {
         Ok(compiled)
     }
 }
+
+/// A new definition checked as CreateStateMachine and UpdateStateMachine check it (`InvalidDefinition`
+/// with AWS's message).
+pub(crate) fn validated(text: &str, express: bool) -> Result<Definition, Error> {
+    let report = stepd_asl::validate(text, stepd_asl::Options { express });
+    report.definition.ok_or_else(|| {
+        Error::InvalidDefinition(stepd_asl::invalid_definition_message(&report.diagnostics))
+    })
+}
+
+impl crate::writer::Writer {
+    /// Keeps a validated definition (once per content) in this batch; answers its id.
+    pub(crate) fn keep_definition(
+        &mut self,
+        text: &str,
+        def: Definition,
+        batch: &mut stepd_store::Batch,
+    ) -> String {
+        let id = id_of(text);
+        if !self.definitions.contains(&id) {
+            batch.put(
+                Table::Definitions,
+                records::name_key(&id),
+                text.as_bytes().to_vec(),
+            );
+            self.definitions
+                .insert(id.clone(), (Arc::new(def), Arc::new(Exprs::default())));
+        }
+        id
+    }
+}

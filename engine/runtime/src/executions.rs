@@ -111,16 +111,7 @@ impl Writer {
             records::listing_key(machine, now, &arn),
             Vec::new(),
         );
-        self.uses += 1;
-        self.live.insert(
-            arn.clone(),
-            Live {
-                exec,
-                record,
-                parked: Parked::default(),
-                touched: self.uses,
-            },
-        );
+        self.keep(&arn, record, exec, Parked::default());
         self.apply(&arn, Event::Start { input }, now, batch, after);
         Ok(arn)
     }
@@ -153,13 +144,7 @@ impl Writer {
         if entries != parked.journal_seq {
             return Err(Error::Corrupt(format!("{arn}: journal length differs")));
         }
-        let live = Live {
-            exec,
-            record,
-            parked,
-            touched: self.uses,
-        };
-        self.live.insert(arn.to_string(), live);
+        self.keep(arn, record, exec, parked);
         Ok(true)
     }
 
@@ -247,11 +232,18 @@ impl Writer {
             records::exec_key(arn),
             records::to_bytes(&record),
         );
-        self.uses += 1;
         let parked = Parked {
             journal_seq: entries,
             ..Parked::default()
         };
+        self.keep(arn, record, exec, parked);
+        self.apply(arn, Event::Redrive, now, batch, after);
+        Ok(now)
+    }
+
+    /// Puts an execution in the cache, as just used.
+    fn keep(&mut self, arn: &str, record: ExecutionRecord, exec: Execution, parked: Parked) {
+        self.uses += 1;
         let live = Live {
             exec,
             record,
@@ -259,8 +251,6 @@ impl Writer {
             touched: self.uses,
         };
         self.live.insert(arn.to_string(), live);
-        self.apply(arn, Event::Redrive, now, batch, after);
-        Ok(now)
     }
 
     /// Rebuilds an execution from its record and its whole journal: the record, the execution, and how

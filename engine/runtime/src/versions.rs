@@ -7,7 +7,6 @@ use crate::Error;
 use crate::records::{self, StateMachineRecord};
 use crate::writer::Writer;
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 use stepd_core::Millis;
 use stepd_store::{Batch, Key, Range, Table};
 
@@ -132,24 +131,10 @@ impl Writer {
         now: Millis,
         batch: &mut Batch,
     ) -> Result<Updated, Error> {
-        self.active(arn)?;
+        let express = self.active(arn)?.express;
         if let Some(text) = definition {
-            let report = stepd_asl::validate(&text, stepd_asl::Options::default());
-            let Some(def) = report.definition else {
-                return Err(Error::InvalidDefinition(
-                    stepd_asl::invalid_definition_message(&report.diagnostics),
-                ));
-            };
-            let id = crate::definitions::id_of(&text);
-            if !self.definitions.contains(&id) {
-                batch.put(
-                    Table::Definitions,
-                    records::name_key(&id),
-                    text.as_bytes().to_vec(),
-                );
-                let compiled = (Arc::new(def), Arc::new(stepd_core::Exprs::default()));
-                self.definitions.insert(id.clone(), compiled);
-            }
+            let def = crate::definitions::validated(&text, express)?;
+            let id = self.keep_definition(&text, def, batch);
             let m = self.active(arn)?;
             m.definition = text;
             m.definition_id = id;

@@ -508,12 +508,7 @@ impl Writer {
         if !records::valid_name(&name) {
             return Err(Error::InvalidName(name));
         }
-        let report = stepd_asl::validate(&definition, stepd_asl::Options { express });
-        let Some(def) = report.definition else {
-            return Err(Error::InvalidDefinition(
-                stepd_asl::invalid_definition_message(&report.diagnostics),
-            ));
-        };
+        let def = crate::definitions::validated(&definition, express)?;
         let arn = format!(
             "arn:aws:states:{}:{}:stateMachine:{name}",
             self.region, self.account
@@ -529,16 +524,7 @@ impl Writer {
                 Err(Error::StateMachineAlreadyExists(arn))
             };
         }
-        let definition_id = crate::definitions::id_of(&definition);
-        if !self.definitions.contains(&definition_id) {
-            batch.put(
-                Table::Definitions,
-                records::name_key(&definition_id),
-                definition.as_bytes().to_vec(),
-            );
-            let compiled = (Arc::new(def), Arc::new(stepd_core::Exprs::default()));
-            self.definitions.insert(definition_id.clone(), compiled);
-        }
+        let definition_id = self.keep_definition(&definition, def, batch);
         let record = StateMachineRecord {
             arn: arn.clone(),
             name,
