@@ -44,3 +44,59 @@ pub fn server_with(data: &std::path::Path, args: &[&str]) -> Server {
         .to_string();
     Server { child, url }
 }
+
+/// The peak resident set (VmHWM) of process `pid`, in KiB, from `/proc` (Linux).
+#[allow(dead_code)] // not every test binary uses it
+pub fn peak_rss_kib(pid: u32) -> u64 {
+    proc_status_kib(pid, "VmHWM:")
+}
+
+/// The current resident set (VmRSS) of process `pid`, in KiB, from `/proc` (Linux).
+#[allow(dead_code)] // not every test binary uses it
+pub fn rss_kib(pid: u32) -> u64 {
+    proc_status_kib(pid, "VmRSS:")
+}
+
+fn proc_status_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// A JSON 1.0 API call through real HTTP: (status, body as JSON, or as a string when it is not JSON).
+#[allow(dead_code)] // not every test binary uses it
+pub fn aws_call(url: &str, op: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+    aws_raw(url, &format!("AWSStepFunctions.{op}"), &body.to_string())
+}
+
+/// A JSON 1.0 API request with any target and body text.
+#[allow(dead_code)] // not every test binary uses it
+pub fn aws_raw(url: &str, target: &str, body: &str) -> (u16, serde_json::Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut resp = match agent
+        .post(url)
+        .header("X-Amz-Target", target)
+        .header("Content-Type", "application/x-amz-json-1.0")
+        .send(body.to_string())
+    {
+        Ok(r) => r,
+        Err(e) => return (0, serde_json::Value::String(e.to_string())),
+    };
+    let status = resp.status().as_u16();
+    let text = resp
+        .body_mut()
+        .with_config()
+        .limit(64 << 20)
+        .read_to_string()
+        .unwrap_or_default();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
+}

@@ -1,0 +1,7 @@
+//! Hostile or simply large requests against a real `stepd serve` (issue: hardening): each module is one
+//! family of attacks, each test a request that once crashed, poisoned, exhausted or fooled the server.
+
+#![allow(clippy::unwrap_used)] // test helpers
+
+#[path = "../common/mod.rs"]
+mod common;
