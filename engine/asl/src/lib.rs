@@ -9,6 +9,7 @@ mod diagnostic;
 pub mod intrinsic;
 mod json;
 mod jsonata;
+pub mod limits;
 pub mod model;
 mod node;
 pub mod path;

@@ -78,6 +78,22 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// Whether this value nests arrays and objects deeper than `max` levels (checked without recursion).
+    pub(crate) fn deeper_than(&self, max: usize) -> bool {
+        let mut stack: Vec<(&Node<'a>, usize)> = vec![(self, 0)];
+        while let Some((n, d)) = stack.pop() {
+            match n {
+                Node::Array(items) if d < max => stack.extend(items.0.iter().map(|c| (c, d + 1))),
+                Node::Object(fields) if d < max => {
+                    stack.extend(fields.0.iter().map(|(_, c)| (c, d + 1)))
+                }
+                Node::Array(_) | Node::Object(_) => return true,
+                _ => {}
+            }
+        }
+        false
+    }
+
     /// Converts to a `serde_json::Value` (used for the literal parts of payloads).
     pub(crate) fn into_value(self) -> Value {
         stacker::maybe_grow(64 * 1024, 1024 * 1024, || match self {

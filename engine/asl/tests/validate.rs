@@ -292,6 +292,26 @@ fn deep_payloads_and_rules_do_not_overflow() {
     let text = format!(
         r#"{{"StartAt":"P","States":{{"P":{{"Type":"Pass","Result":{deep},"Parameters":{{"a":{deep}}},"End":true}}}}}}"#
     );
+    // Refused (no payload may nest that deep), and refused without overflowing the stack.
+    let report = validate(&text, Options::default());
+    let found: Vec<(String, String)> = report
+        .diagnostics
+        .iter()
+        .map(|d| (d.location.clone().unwrap_or_default(), d.message.clone()))
+        .collect();
+    let msg = "The value is nested deeper than the maximum of 100 levels".to_string();
+    assert_eq!(
+        found,
+        [
+            ("/States/P/Parameters".to_string(), msg.clone()),
+            ("/States/P/Result".to_string(), msg)
+        ]
+    );
+    // At the limit itself, the same definition is valid.
+    let ok = format!("{}1{}", "[".repeat(99), "]".repeat(99));
+    let text = format!(
+        r#"{{"StartAt":"P","States":{{"P":{{"Type":"Pass","Result":{ok},"Parameters":{{"a":{ok}}},"End":true}}}}}}"#
+    );
     assert!(validate(&text, Options::default()).is_valid());
     let mut rule = r#"{"Variable":"$.a","IsNull":true}"#.to_string();
     for _ in 0..5_000 {

@@ -195,10 +195,27 @@ pub(crate) fn template(
     ql: QueryLanguage,
     d: &mut Vec<Diagnostic>,
 ) -> Template {
+    if too_deep(&v, at, d) {
+        return Template::Literal(serde_json::Value::Null);
+    }
     match ql {
         QueryLanguage::JSONPath => jsonpath_template(v, at, d),
         QueryLanguage::JSONata => jsonata_template(v, at, in_catch, d),
     }
+}
+
+/// Reports a payload template nested deeper than any payload may be (its values could never be passed on).
+pub(crate) fn too_deep(v: &Node<'_>, at: &Loc<'_, '_>, d: &mut Vec<Diagnostic>) -> bool {
+    use crate::limits::MAX_PAYLOAD_DEPTH;
+    let deep = v.deeper_than(MAX_PAYLOAD_DEPTH);
+    if deep {
+        d.push(Diagnostic::error(
+            Code::SchemaValidationFailed,
+            at.render(),
+            format!("The value is nested deeper than the maximum of {MAX_PAYLOAD_DEPTH} levels"),
+        ));
+    }
+    deep
 }
 
 /// A template field that must be an object in JSONPath (`Parameters`, `ResultSelector`...).

@@ -217,6 +217,9 @@ fn pass_result(
         return None;
     }
     let v = o.take("Result")?;
+    if super::fields::too_deep(&v, &Loc::Key(&Loc::At(&o.at), "Result"), d) {
+        return None;
+    }
     if let Node::Object(fields) = &v
         && let Some(k) = fields.keys().find(|k| k.ends_with(".$"))
     {
