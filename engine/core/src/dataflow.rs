@@ -294,28 +294,26 @@ pub(crate) fn result_path(
     Ok(target)
 }
 
-/// The serialized size of a value in bytes, without serializing it (for `States.DataLimitExceeded`).
-pub(crate) fn json_len(v: &Value) -> usize {
-    stacker::maybe_grow(64 * 1024, 1024 * 1024, || match v {
-        Value::Null => 4,
-        Value::Bool(b) => {
-            if *b {
-                4
-            } else {
-                5
-            }
-        }
-        Value::Number(n) => n.to_string().len(),
-        Value::String(s) => s.len() + 2,
-        Value::Array(a) => 2 + a.len().saturating_sub(1) + a.iter().map(json_len).sum::<usize>(),
-        Value::Object(m) => {
-            2 + m.len().saturating_sub(1)
-                + m.iter()
-                    .map(|(k, v)| k.len() + 3 + json_len(v))
-                    .sum::<usize>()
-        }
-    })
+/// Checks a payload a state produced against the limits every payload shares (size and nesting), with
+/// AWS's `States.DataLimitExceeded` when it does not fit: what is passed on can always be stored and read.
+pub(crate) fn check_payload(v: &Value, state: &str) -> Result<(), Failure> {
+    let m = stepd_asl::limits::measure(v);
+    if m.depth > stepd_asl::limits::MAX_PAYLOAD_DEPTH {
+        return Err(Failure::new(
+            failure::DATA_LIMIT,
+            format!(
+                "The state/task '{state}' returned a result nested deeper than the maximum of {} levels.",
+                stepd_asl::limits::MAX_PAYLOAD_DEPTH
+            ),
+        ));
+    }
+    if m.bytes > stepd_asl::limits::MAX_PAYLOAD_BYTES {
+        return Err(Failure::new(
+            failure::DATA_LIMIT,
+            format!(
+                "The state/task '{state}' returned a result with a size exceeding the maximum number of bytes service limit."
+            ),
+        ));
+    }
+    Ok(())
 }
-
-/// The largest payload Step Functions passes between states.
-pub(crate) const MAX_PAYLOAD_BYTES: usize = 256 * 1024;

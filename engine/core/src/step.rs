@@ -1,7 +1,7 @@
 //! Running one state of one frame: entering it, acting by its type, and concluding (exit and transition,
 //! suspend, or raise an error for Retry/Catch).
 
-use crate::dataflow::{Env, MAX_PAYLOAD_BYTES, json_len, result_path};
+use crate::dataflow::{Env, check_payload, result_path};
 use crate::execution::{Execution, FrameId, Phase, Step, Waiter};
 use crate::failure::{self, Failure};
 use crate::fanout;
@@ -358,19 +358,21 @@ pub(crate) fn conclude(exec: &mut Execution, f: FrameId, state: &State, step: St
             next,
             assigned,
         } => {
-            if json_len(&output) > MAX_PAYLOAD_BYTES {
-                let failure = Failure::new(
-                    failure::DATA_LIMIT,
-                    format!(
-                        "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
-                        state.name
-                    ),
-                );
+            let checked = check_payload(&output, &state.name).and_then(|()| match &assigned {
+                Some(vars) => vars
+                    .values()
+                    .try_for_each(|v| check_payload(v, &state.name)),
+                None => Ok(()),
+            });
+            if let Err(failure) = checked {
                 return conclude(exec, f, state, Step::Raise(failure));
             }
             exit(exec, f, state, output, next, assigned);
         }
-        Step::Succeed { output } => exit(exec, f, state, output, None, None),
+        Step::Succeed { output } => match check_payload(&output, &state.name) {
+            Ok(()) => exit(exec, f, state, output, None, None),
+            Err(failure) => conclude(exec, f, state, Step::Raise(failure)),
+        },
         Step::Raise(failure) => recover(exec, f, state, failure),
         Step::FailMachine(failure) => frame_failed(exec, f, failure),
     }

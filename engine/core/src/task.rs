@@ -1,6 +1,6 @@
 //! The Task state: preparing the invocation (input, token, timeouts), answers, heartbeats and timeouts.
 
-use crate::dataflow::{MAX_PAYLOAD_BYTES, json_len};
+use crate::dataflow::check_payload;
 use crate::event::{Effect, Invocation};
 use crate::execution::{Execution, FrameId, Phase, Step, TaskWait, Waiter};
 use crate::failure::{self, Failure};
@@ -89,11 +89,8 @@ pub(crate) fn task(exec: &mut Execution, f: FrameId, state: &State, raw: &Value)
         Ok(p) => p,
         Err(e) => return Step::Raise(e),
     };
-    if json_len(&input) > MAX_PAYLOAD_BYTES {
-        return Step::Raise(Failure::new(
-            failure::DATA_LIMIT,
-            "The state/task returned a result with a size exceeding the maximum number of bytes service limit.",
-        ));
+    if let Err(failure) = check_payload(&input, &state.name) {
+        return Step::Raise(failure);
     }
     let (rtype, rname) = resource_type(&t.resource);
     let mut details = json!({"resourceType": rtype, "resource": rname, "region": "us-east-1", "parameters": input.to_string()});
@@ -180,11 +177,8 @@ pub(crate) fn task_result(
         }
         Ok(output) => {
             exec.emit_for(f, Kind::TaskSucceeded, Some(json!({"resourceType": rtype, "resource": rname, "output": output.to_string(), "outputDetails": {"truncated": false}})));
-            if json_len(&output) > MAX_PAYLOAD_BYTES {
-                Step::Raise(Failure::new(
-                    failure::DATA_LIMIT,
-                    "The state/task returned a result with a size exceeding the maximum number of bytes service limit.",
-                ))
+            if let Err(failure) = check_payload(&output, &state.name) {
+                Step::Raise(failure)
             } else {
                 with_env(exec, f, state, None, None, |env| {
                     finish_result(env, state, &raw, output)

@@ -378,3 +378,32 @@ fn job_poller_history() {
         json!({"outcome": line(&r.outcome), "history": compact(&r.history)})
     );
 }
+
+#[test]
+fn payloads_growing_in_a_loop_stop_at_the_depth_limit() {
+    // Each turn wraps the state's input in one more object; once a state's output would nest deeper than
+    // 100 levels the execution fails with States.DataLimitExceeded (uncatchable by States.ALL) instead of
+    // growing until cloning it overflows the stack.
+    let def = json!({"StartAt": "Grow", "States": {
+        "Grow": {"Type": "Parallel", "Next": "Again",
+                 "Branches": [{"StartAt": "Wrap", "States": {"Wrap": {"Type": "Pass", "Parameters": {"a.$": "$"}, "End": true}}}],
+                 "OutputPath": "$[0]",
+                 "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}]},
+        "Again": {"Type": "Choice", "Choices": [{"Variable": "$.a", "IsPresent": true, "Next": "Grow"}]},
+        "Caught": {"Type": "Succeed"}
+    }});
+    let r = run(&def, json!({}), &[]);
+    assert_eq!(
+        line(&r.outcome),
+        json!({"status": "FAILED", "error": "States.DataLimitExceeded",
+               "cause": "The state/task 'Wrap' returned a result nested deeper than the maximum of 100 levels."})
+    );
+    // A JSONata Output template, a variable and a Succeed state's output are held to the same bound.
+    let def = json!({"QueryLanguage": "JSONata", "StartAt": "Grow", "States": {
+        "Grow": {"Type": "Pass", "Output": {"a": "{% $states.input %}"}, "Assign": {"v": "{% $states.input %}"},
+                 "Next": "Again"},
+        "Again": {"Type": "Choice", "Choices": [{"Condition": "{% $exists($states.input.a) %}", "Next": "Grow"}]}
+    }});
+    let r = run(&def, json!({}), &[]);
+    assert_eq!(line(&r.outcome)["error"], "States.DataLimitExceeded");
+}
