@@ -402,7 +402,9 @@ fn payloads_growing_in_a_loop_stop_at_the_depth_limit() {
     let def = json!({"QueryLanguage": "JSONata", "StartAt": "Grow", "States": {
         "Grow": {"Type": "Pass", "Output": {"a": "{% $states.input %}"}, "Assign": {"v": "{% $states.input %}"},
                  "Next": "Again"},
-        "Again": {"Type": "Choice", "Choices": [{"Condition": "{% $exists($states.input.a) %}", "Next": "Grow"}]}
+        "Again": {"Type": "Choice", "Choices": [{"Condition": "{% $exists($states.input.a) %}", "Next": "Grow"}],
+                  "Default": "Done"},
+        "Done": {"Type": "Succeed"}
     }});
     let r = run(&def, json!({}), &[]);
     assert_eq!(line(&r.outcome)["error"], "States.DataLimitExceeded");
