@@ -27,7 +27,17 @@ pub(crate) fn dispatch(
     let running = crate::adapter::start(adapters, job);
     let requests = requests.clone();
     tokio::spawn(async move {
-        let result = running.await;
+        let result = running.await.and_then(|output| {
+            // An adapter's answer is journaled as it is: one that no payload may be ends the task with
+            // AWS's error instead of entering the execution.
+            match stepd_asl::limits::measure(&output).problem() {
+                None => Ok(output),
+                Some(why) => Err(crate::TaskError {
+                    error: "States.DataLimitExceeded".into(),
+                    cause: format!("The task returned a result that cannot be passed on: {why}."),
+                }),
+            }
+        });
         let _ = requests.send(Request::TaskDone {
             execution,
             task,

@@ -23,6 +23,12 @@ pub enum Error {
     TaskTimedOut(String),
     #[error("{0}")]
     InvalidDefinition(String),
+    /// An execution input that is not a payload stepd can keep (too deep or too large).
+    #[error("Invalid execution input: {0}")]
+    InvalidExecutionInput(String),
+    /// A task output (SendTaskSuccess) that is not a payload stepd can keep.
+    #[error("Invalid output: {0}")]
+    InvalidOutput(String),
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]

@@ -127,13 +127,37 @@ impl Writer {
         if self.ended.contains(arn) {
             return Ok(false);
         }
-        // Not in memory and not touched by this group, so the store has all of it.
+        // Not in memory and not touched by this group, so the store has all of it. An execution that
+        // cannot be rebuilt (unreadable, a failing or panicking replay) is quarantined, not retried
+        // forever: every request naming it, and every restart, would meet the same failure.
+        let rebuilt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.unpark(arn)));
+        match rebuilt {
+            Ok(Ok(Some((record, exec, parked)))) => {
+                self.keep(arn, record, exec, parked);
+                Ok(true)
+            }
+            Ok(Ok(None)) => Ok(false),
+            Ok(Err(Error::Store(e))) => Err(Error::Store(e)),
+            Ok(Err(e)) => {
+                self.poison(arn, e.to_string());
+                Ok(false)
+            }
+            Err(panic) => {
+                let why = crate::quarantine::panic_message(&*panic);
+                self.poison(arn, format!("replaying its journal failed: {why}"));
+                Ok(false)
+            }
+        }
+    }
+
+    /// Reads a parked execution and replays its journal (`None`: it is not running).
+    fn unpark(&mut self, arn: &str) -> Result<Option<(ExecutionRecord, Execution, Parked)>, Error> {
         let Some(bytes) = self.store.get(Table::Executions, &records::exec_key(arn))? else {
-            return Ok(false);
+            return Ok(None);
         };
         let record = records::read_execution(arn, &bytes)?;
         if record.outcome.is_some() {
-            return Ok(false);
+            return Ok(None);
         }
         let key = records::running_key(&record.state_machine_arn, arn);
         let parked: Parked = match self.store.get(Table::Running, &key)? {
@@ -144,8 +168,7 @@ impl Writer {
         if entries != parked.journal_seq {
             return Err(Error::Corrupt(format!("{arn}: journal length differs")));
         }
-        self.keep(arn, record, exec, parked);
-        Ok(true)
+        Ok(Some((record, exec, parked)))
     }
 
     /// Forgets the least recently used executions beyond the cache's size (called after a commit, when

@@ -19,6 +19,7 @@ mod executions;
 mod express;
 mod follow;
 mod inspect;
+mod quarantine;
 mod reads;
 mod records;
 mod recovery;

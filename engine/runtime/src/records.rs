@@ -266,5 +266,13 @@ pub(crate) fn to_bytes<T: Serialize>(v: &T) -> Vec<u8> {
 }
 
 pub(crate) fn from_bytes<T: for<'de> Deserialize<'de>>(b: &[u8]) -> Result<T, crate::Error> {
-    serde_json::from_slice(b).map_err(|e| crate::Error::Corrupt(e.to_string()))
+    serde_json::from_slice(b).or_else(|e| {
+        // serde_json stops at 128 levels. Payloads are held to fewer (stepd_asl::limits), but data
+        // written before that bound existed may nest deeper: read it without the limit, on a stack that
+        // grows on the heap, rather than leave the record unreadable forever.
+        let mut de = serde_json::Deserializer::from_slice(b);
+        de.disable_recursion_limit();
+        T::deserialize(serde_stacker::Deserializer::new(&mut de))
+            .map_err(|_| crate::Error::Corrupt(e.to_string()))
+    })
 }

@@ -115,6 +115,7 @@ impl Runtime {
             timers: wake,
             earliest: None,
             changed: Vec::new(),
+            poisoned: Vec::new(),
             changes: changes.clone(),
             account: config.account,
             region: config.region,
@@ -219,6 +220,7 @@ impl Runtime {
         name: &str,
         input: Value,
     ) -> Result<crate::SyncOutcome, Error> {
+        fits(&input, Error::InvalidExecutionInput)?;
         let (identity, compiled, seed) = self.express_identity(machine, name)?;
         let adapters = Arc::clone(&self.adapters);
         Ok(crate::express::run(&compiled, identity, seed, input, adapters, self.clock).await)
@@ -234,6 +236,14 @@ impl Runtime {
         variables: Option<&serde_json::Map<String, Value>>,
         mock: Option<crate::Mock>,
     ) -> Result<crate::TestOutcome, Error> {
+        fits(&input, Error::InvalidExecutionInput)?;
+        if let Some(vars) = variables {
+            vars.values()
+                .try_for_each(|v| fits(v, Error::InvalidExecutionInput))?;
+        }
+        if let Some(crate::Mock::Result(v)) = &mock {
+            fits(v, Error::Validation)?;
+        }
         let now = (self.clock)();
         let adapters = &self.adapters;
         crate::test_state::run(
@@ -424,6 +434,7 @@ impl Runtime {
         name: &str,
         input: Value,
     ) -> Result<String, Error> {
+        fits(&input, Error::InvalidExecutionInput)?;
         // An EXPRESS machine's execution runs in memory, at most once, and is not stored (as on AWS, its
         // ARN cannot be described afterwards).
         let base = crate::split_alias(state_machine)
@@ -450,6 +461,7 @@ impl Runtime {
     }
 
     pub async fn send_task_success(&self, token: &str, output: Value) -> Result<(), Error> {
+        fits(&output, Error::InvalidOutput)?;
         let token = token.to_string();
         self.ask(|reply| Request::Callback {
             token,
@@ -563,5 +575,14 @@ impl Runtime {
             Ok(Err(_)) => Err(Error::Closed),
             Err(_) => Ok(None),
         }
+    }
+}
+
+/// Refuses a payload beyond the limits every payload shares (stepd_asl::limits) before it reaches the
+/// writer: what is accepted can always be stored, read back and replayed.
+fn fits(v: &Value, refuse: fn(String) -> Error) -> Result<(), Error> {
+    match stepd_asl::limits::measure(v).problem() {
+        None => Ok(()),
+        Some(why) => Err(refuse(why)),
     }
 }

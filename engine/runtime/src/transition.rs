@@ -26,8 +26,19 @@ impl Writer {
             // The start's input is in the record already.
             event: (!matches!(event, Event::Start { .. })).then(|| event.clone()),
         };
-        let Ok(t) = live.exec.apply(event, now) else {
-            return;
+        // A panic in the interpreter is a bug, but it must cost one execution, not the server: that
+        // execution is quarantined (failed, logged) and everything else goes on.
+        let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            live.exec.apply(event, now)
+        }));
+        let t = match applied {
+            Ok(Ok(t)) => t,
+            Ok(Err(_)) => return,
+            Err(panic) => {
+                let why = crate::quarantine::panic_message(&*panic);
+                self.poison(arn, format!("the interpreter failed: {why}"));
+                return;
+            }
         };
         batch.put(
             Table::Journal,
@@ -143,29 +154,42 @@ impl Writer {
     }
 
     fn finish(&mut self, arn: &str, outcome: Outcome, now: Millis, batch: &mut Batch) {
-        let Some(mut live) = self.live.remove(arn) else {
+        let Some(live) = self.live.remove(arn) else {
             return;
         };
+        self.close(arn, live.record, &live.parked, outcome, now, batch);
+    }
+
+    /// Writes an execution's end: its final record, and the removal of everything kept while it ran.
+    pub(crate) fn close(
+        &mut self,
+        arn: &str,
+        mut record: records::ExecutionRecord,
+        parked: &records::Parked,
+        outcome: Outcome,
+        now: Millis,
+        batch: &mut Batch,
+    ) {
         self.ended.insert(arn.to_string());
-        live.record.stop = Some(now);
-        live.record.outcome = Some(outcome);
-        let machine = live.record.state_machine_arn.clone();
+        record.stop = Some(now);
+        record.outcome = Some(outcome);
+        let machine = record.state_machine_arn.clone();
         batch.put(
             Table::Executions,
             records::exec_key(arn),
-            records::to_bytes(&live.record),
+            records::to_bytes(&record),
         );
         batch.delete(Table::Running, records::running_key(&machine, arn));
         batch.put(Table::Finished, records::timer_key(now, arn, 0), Vec::new());
-        for token in live.parked.tokens.values().chain(&live.parked.expired) {
+        for token in parked.tokens.values().chain(&parked.expired) {
             batch.delete(Table::Tokens, records::name_key(token));
             batch.delete(Table::ActivityTasks, records::name_key(token));
         }
-        for (timer, due) in live.parked.timers {
-            batch.delete(Table::Timers, records::timer_key(due, arn, timer));
+        for (timer, due) in &parked.timers {
+            batch.delete(Table::Timers, records::timer_key(*due, arn, *timer));
         }
-        for task in live.parked.tasks {
-            batch.delete(Table::Outbox, records::seq_key(arn, task));
+        for task in &parked.tasks {
+            batch.delete(Table::Outbox, records::seq_key(arn, *task));
         }
         self.forget_machine_if_idle(&machine, batch);
     }

@@ -196,6 +196,8 @@ pub(crate) struct Writer {
     pub timers: mpsc::UnboundedSender<Millis>,
     /// The earliest timer armed by the group being built.
     pub earliest: Option<Millis>,
+    /// Executions that cannot go on, to be failed in the group being built (see `quarantine.rs`).
+    pub poisoned: Vec<crate::quarantine::Poisoned>,
     /// Executions the group being built changed (announced on `changes` after the commit).
     pub changed: Vec<String>,
     /// Announces each committed change's execution ARN (SSE streams listen).
@@ -238,6 +240,7 @@ impl Writer {
             for request in group {
                 self.handle(request, now, &mut batch, &mut after);
             }
+            self.quarantine(now, &mut batch);
             let store = Arc::clone(&self.store);
             let committed = if batch.is_empty() {
                 Ok(())

@@ -73,6 +73,8 @@ impl From<Error> for ApiError {
             Error::TaskDoesNotExist(_) => "TaskDoesNotExist",
             Error::TaskTimedOut(_) => "TaskTimedOut",
             Error::InvalidDefinition(_) => "InvalidDefinition",
+            Error::InvalidExecutionInput(_) => "InvalidExecutionInput",
+            Error::InvalidOutput(_) => "InvalidOutput",
             Error::InvalidCursor => "InvalidToken",
             Error::Conflict(_) => "ConflictException",
             Error::Validation(_) => "ValidationException",

@@ -57,6 +57,14 @@ pub(crate) fn run(args: &Args) -> ExitCode {
 }
 
 async fn serve(args: &Args) -> Result<()> {
+    // Logs go to standard error (standard output carries the "listening on" line); RUST_LOG sets the
+    // level, info by default.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
     if args.account.len() != 12 || !args.account.bytes().all(|b| b.is_ascii_digit()) {
         bail!("--account must be 12 digits, as AWS account ids are");
     }
