@@ -85,6 +85,10 @@ pub struct Execution {
     pub(crate) outcome: Option<Outcome>,
     execution_timer: Option<u64>,
     redrive: Option<RedrivePoint>,
+    /// Bytes of iteration inputs and results held by this execution's Parallel and Map states.
+    pub(crate) fanout_budget: crate::fanout::Budget,
+    /// An event was dropped at the history limit; the execution fails once the step in progress returns.
+    pub(crate) history_full: bool,
     // Scratch for the `apply` in progress.
     pub(crate) now: Millis,
     pub(crate) out: Transition,
@@ -197,6 +201,8 @@ impl Execution {
             now: 0,
             out: Transition::default(),
             ready: VecDeque::new(),
+            fanout_budget: crate::fanout::Budget::default(),
+            history_full: false,
         }
     }
 
@@ -357,6 +363,12 @@ impl Execution {
         details: Option<Details>,
     ) -> u64 {
         let id = self.next_event_id;
+        // One step can emit thousands of events (a Map starting all its iterations): past the limit only
+        // the execution's own end is written, and `run` fails the execution as soon as the step returns.
+        if id >= MAX_HISTORY_EVENTS && !kind.as_str().starts_with("Execution") {
+            self.history_full = true;
+            return id;
+        }
         self.next_event_id += 1;
         self.out.events.push(HistoryEvent {
             id,
@@ -462,15 +474,20 @@ impl Execution {
                 break;
             }
             // A step emits a handful of events: stop early enough that ExecutionFailed itself fits.
-            if self.next_event_id + 8 > MAX_HISTORY_EVENTS {
-                let cause = format!(
-                    "The execution reached the limit of {MAX_HISTORY_EVENTS} history events."
-                );
-                self.fail_execution(0, Failure::new(failure::RUNTIME, cause));
+            if self.history_full || self.next_event_id + 8 > MAX_HISTORY_EVENTS {
+                self.history_limit_reached();
                 break;
             }
             crate::step::step(self, f);
         }
+        if self.history_full && self.outcome.is_none() {
+            self.history_limit_reached();
+        }
+    }
+
+    fn history_limit_reached(&mut self) {
+        let cause = format!("The execution reached the limit of {MAX_HISTORY_EVENTS} history events.");
+        self.fail_execution(0, Failure::new(failure::RUNTIME, cause));
     }
 
     /// Ends the execution: history, cancellation of everything outstanding, the `Finish` effect.

@@ -9,6 +9,8 @@ use crate::history::Kind;
 use crate::step::{conclude, finish_result, lazy_states, states, with_env};
 use serde_json::{Value, json};
 use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use stepd_asl::model::{Dyn, Kind as StateKind, MachineId, QueryLanguage, State};
 
 /// A Parallel or Map state waiting for its children.
@@ -31,6 +33,58 @@ pub(crate) struct Fanout {
     tolerated_percentage: Option<f64>,
     /// The `ParallelStateStarted` / `MapStateStarted` event.
     started_event: u64,
+    /// The bytes of inputs and results this state holds, counted against the execution's budget.
+    held: Held,
+}
+
+/// How many bytes of branch and iteration inputs and results one execution may hold at once: a Map over
+/// many large items fails with `States.DataLimitExceeded` instead of exhausting the server's memory.
+/// (256 payloads of the largest size; AWS's own inline Map runs at most 40 iterations at a time.)
+pub const MAX_FANOUT_BYTES: usize = 64 << 20;
+
+/// The bytes held by one execution's Parallel and Map states, shared with each state's `Held`.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Budget(Arc<AtomicUsize>);
+
+/// Bytes one Parallel or Map state holds; given back to the execution's budget when it is dropped, by
+/// whichever way the state ends (completion, failure, cancellation, the execution's end).
+#[derive(Debug)]
+pub(crate) struct Held {
+    budget: Budget,
+    bytes: usize,
+}
+
+impl Held {
+    fn new(budget: &Budget) -> Held {
+        Held {
+            budget: budget.clone(),
+            bytes: 0,
+        }
+    }
+
+    /// Counts `value`'s bytes, or refuses when the execution would hold more than the budget.
+    fn add(&mut self, value: &Value, state: &str) -> Result<(), Failure> {
+        let n = stepd_asl::limits::measure(value).bytes;
+        let before = self.budget.0.fetch_add(n, Ordering::Relaxed);
+        if before + n > MAX_FANOUT_BYTES {
+            self.budget.0.fetch_sub(n, Ordering::Relaxed);
+            return Err(Failure::new(
+                failure::DATA_LIMIT,
+                format!(
+                    "The state '{state}' would hold more than {} MiB of branch or iteration inputs and results, the limit for one execution.",
+                    MAX_FANOUT_BYTES >> 20
+                ),
+            ));
+        }
+        self.bytes += n;
+        Ok(())
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.budget.0.fetch_sub(self.bytes, Ordering::Relaxed);
+    }
 }
 
 impl Fanout {
@@ -46,7 +100,10 @@ impl Fanout {
 
 /// Enters the fan-out: evaluates input, items and limits, then starts the first children.
 pub(crate) fn start(exec: &mut Execution, f: FrameId, state: &State, raw: &Value) -> Step {
-    let prepared = with_env(exec, f, state, None, None, |env| prepare(env, state, raw));
+    let mut held = Held::new(&exec.fanout_budget);
+    let prepared = with_env(exec, f, state, None, None, |env| {
+        prepare(env, state, raw, &mut held)
+    });
     let (inputs, max_concurrency, tolerated_count, tolerated_percentage) = match prepared {
         Ok(p) => p,
         Err(e) => return Step::Raise(e),
@@ -88,6 +145,7 @@ pub(crate) fn start(exec: &mut Execution, f: FrameId, state: &State, raw: &Value
         tolerated_count,
         tolerated_percentage,
         started_event,
+        held,
     });
     if remaining == 0 {
         return complete(exec, f, state, *fan);
@@ -101,7 +159,12 @@ pub(crate) fn start(exec: &mut Execution, f: FrameId, state: &State, raw: &Value
 
 type Prepared = (Vec<Value>, usize, Option<u64>, Option<f64>);
 
-fn prepare(env: &Env<'_>, state: &State, raw: &Value) -> Result<Prepared, Failure> {
+fn prepare(
+    env: &Env<'_>,
+    state: &State,
+    raw: &Value,
+    held: &mut Held,
+) -> Result<Prepared, Failure> {
     let jsonpath = state.query_language == QueryLanguage::JSONPath;
     let effective = if jsonpath {
         env.input_path(state.io.input_path.as_ref(), raw)?
@@ -124,6 +187,9 @@ fn prepare(env: &Env<'_>, state: &State, raw: &Value) -> Result<Prepared, Failur
                     None => effective,
                 }
             };
+            for _ in &p.branches {
+                held.add(&input, &state.name)?;
+            }
             Ok((vec![input; p.branches.len()], 0, None, None))
         }
         StateKind::Map(m) => {
@@ -180,10 +246,12 @@ fn prepare(env: &Env<'_>, state: &State, raw: &Value) -> Result<Prepared, Failur
             )?;
             let mut inputs = Vec::with_capacity(items.len());
             for (i, item) in items.into_iter().enumerate() {
-                inputs.push(match &m.item_selector {
+                let input = match &m.item_selector {
                     None => item,
                     Some(t) => item_input(env, state, t, i, &item, &effective, raw)?,
-                });
+                };
+                held.add(&input, &state.name)?;
+                inputs.push(input);
             }
             Ok((inputs, max as usize, tolerated_count, tolerated_percentage))
         }
@@ -314,7 +382,7 @@ fn percentage(
 /// Starts children while MaxConcurrency allows.
 fn launch(exec: &mut Execution, f: FrameId, state: &State, fan: &mut Fanout) {
     let def = exec.def();
-    while fan.max_concurrency == 0 || fan.running < fan.max_concurrency {
+    while (fan.max_concurrency == 0 || fan.running < fan.max_concurrency) && !exec.history_full {
         let Some((slot, input)) = fan.pending.pop_front() else {
             break;
         };
@@ -356,6 +424,7 @@ pub(crate) fn child_done(
     fan.children[slot] = None;
     fan.running = fan.running.saturating_sub(1);
     fan.remaining = fan.remaining.saturating_sub(1);
+    let result = result.and_then(|output| fan.held.add(&output, &state.name).map(|()| output));
     match result {
         Ok(output) => {
             if fan.map {

@@ -31,5 +31,6 @@ pub use event::{Effect, Event, Invocation, Outcome, Transition};
 pub use execution::{Error, Execution, MAX_HISTORY_EVENTS};
 pub use exprs::Exprs;
 pub use failure::Failure;
+pub use fanout::MAX_FANOUT_BYTES;
 pub use history::{Details, HistoryEvent, Kind as HistoryKind};
 pub use task::is_activity;

@@ -409,3 +409,49 @@ fn payloads_growing_in_a_loop_stop_at_the_depth_limit() {
     let r = run(&def, json!({}), &[]);
     assert_eq!(line(&r.outcome)["error"], "States.DataLimitExceeded");
 }
+
+#[test]
+fn a_large_map_stops_at_the_history_limit_exactly() {
+    // 30,000 iterations start in one step: the history holds 25,000 events, the last ExecutionFailed
+    // (before, the limit was checked between steps only and this history grew past 100,000 events).
+    let def = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+        "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}});
+    let items: Vec<u32> = (0..30_000).collect();
+    let r = run(&def, json!(items), &[]);
+    assert_eq!(
+        line(&r.outcome),
+        json!({"status": "FAILED", "error": "States.Runtime",
+               "cause": "The execution reached the limit of 25000 history events."})
+    );
+    assert_eq!(r.history.len(), 25_000);
+    assert_eq!(r.history.last().map(|e| e.kind), Some(HistoryKind::ExecutionFailed));
+    assert!(r.history.iter().enumerate().all(|(i, e)| e.id == i as u64 + 1));
+}
+
+#[test]
+fn a_map_that_would_hold_too_much_fails_instead_of_exhausting_memory() {
+    // Each iteration's input copies a 200 KB string: 2,000 of them would be 400 MB. The execution's
+    // fan-out budget (64 MiB) stops it with States.DataLimitExceeded while the inputs are prepared.
+    let def = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+        "ItemsPath": "$.items", "ItemSelector": {"big.$": "$.big"},
+        "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}});
+    let items: Vec<u32> = (0..2_000).collect();
+    let r = run(&def, json!({"items": items, "big": "x".repeat(200_000)}), &[]);
+    let out = line(&r.outcome);
+    assert_eq!(out["error"], "States.DataLimitExceeded", "{out}");
+    assert!(r.history.len() < 10, "failed before any iteration started");
+    // Results count too: small inputs, large outputs (each iteration returns a 200 KB literal).
+    let def = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true, "MaxConcurrency": 1,
+        "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass",
+            "Result": "x".repeat(200_000), "End": true}}}}}});
+    let items: Vec<u32> = (0..1_000).collect();
+    let r = run(&def, json!(items), &[]);
+    let out = line(&r.outcome);
+    assert_eq!(out["error"], "States.DataLimitExceeded", "{out}");
+    let iterations = r
+        .history
+        .iter()
+        .filter(|e| e.kind == HistoryKind::MapIterationSucceeded)
+        .count();
+    assert!((300..400).contains(&iterations), "{iterations} iterations kept");
+}
