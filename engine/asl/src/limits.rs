@@ -97,7 +97,11 @@ fn number_len(n: &serde_json::Number) -> usize {
         return i.checked_ilog10().map_or(1, |l| l as usize + 1);
     }
     if let Some(i) = n.as_i64() {
-        return i.unsigned_abs().checked_ilog10().map_or(1, |l| l as usize + 1) + 1;
+        return i
+            .unsigned_abs()
+            .checked_ilog10()
+            .map_or(1, |l| l as usize + 1)
+            + 1;
     }
     n.to_string().len()
 }

@@ -486,7 +486,8 @@ impl Execution {
     }
 
     fn history_limit_reached(&mut self) {
-        let cause = format!("The execution reached the limit of {MAX_HISTORY_EVENTS} history events.");
+        let cause =
+            format!("The execution reached the limit of {MAX_HISTORY_EVENTS} history events.");
         self.fail_execution(0, Failure::new(failure::RUNTIME, cause));
     }
 

@@ -424,8 +424,16 @@ fn a_large_map_stops_at_the_history_limit_exactly() {
                "cause": "The execution reached the limit of 25000 history events."})
     );
     assert_eq!(r.history.len(), 25_000);
-    assert_eq!(r.history.last().map(|e| e.kind), Some(HistoryKind::ExecutionFailed));
-    assert!(r.history.iter().enumerate().all(|(i, e)| e.id == i as u64 + 1));
+    assert_eq!(
+        r.history.last().map(|e| e.kind),
+        Some(HistoryKind::ExecutionFailed)
+    );
+    assert!(
+        r.history
+            .iter()
+            .enumerate()
+            .all(|(i, e)| e.id == i as u64 + 1)
+    );
 }
 
 #[test]
@@ -436,7 +444,11 @@ fn a_map_that_would_hold_too_much_fails_instead_of_exhausting_memory() {
         "ItemsPath": "$.items", "ItemSelector": {"big.$": "$.big"},
         "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}});
     let items: Vec<u32> = (0..2_000).collect();
-    let r = run(&def, json!({"items": items, "big": "x".repeat(200_000)}), &[]);
+    let r = run(
+        &def,
+        json!({"items": items, "big": "x".repeat(200_000)}),
+        &[],
+    );
     let out = line(&r.outcome);
     assert_eq!(out["error"], "States.DataLimitExceeded", "{out}");
     assert!(r.history.len() < 10, "failed before any iteration started");
@@ -453,5 +465,8 @@ fn a_map_that_would_hold_too_much_fails_instead_of_exhausting_memory() {
         .iter()
         .filter(|e| e.kind == HistoryKind::MapIterationSucceeded)
         .count();
-    assert!((300..400).contains(&iterations), "{iterations} iterations kept");
+    assert!(
+        (300..400).contains(&iterations),
+        "{iterations} iterations kept"
+    );
 }

@@ -28,9 +28,8 @@ impl Writer {
         };
         // A panic in the interpreter is a bug, but it must cost one execution, not the server: that
         // execution is quarantined (failed, logged) and everything else goes on.
-        let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            live.exec.apply(event, now)
-        }));
+        let applied =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| live.exec.apply(event, now)));
         let t = match applied {
             Ok(Ok(t)) => t,
             Ok(Err(_)) => return,

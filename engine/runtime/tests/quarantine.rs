@@ -18,7 +18,12 @@ const WAITS: &str = r#"{"StartAt": "Nap", "States": {
 /// Overwrites every journal entry whose key mentions `name` with bytes that are not a journal entry.
 fn corrupt_journal(store: &RedbStore, name: &str) -> usize {
     let entries = store
-        .scan(Table::Journal, &stepd_store::Range::all(), usize::MAX, false)
+        .scan(
+            Table::Journal,
+            &stepd_store::Range::all(),
+            usize::MAX,
+            false,
+        )
         .unwrap();
     let mut batch = Batch::new();
     let mut n = 0;

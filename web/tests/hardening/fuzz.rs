@@ -148,7 +148,7 @@ fn deep_and_wide_definitions_and_inputs_never_crash_or_poison_the_server() {
                 }
             }
             // Every 16 cases: kill -9 and restart on the same data; everything acknowledged answers.
-            if n % 16 == 0 {
+            if n.is_multiple_of(16) {
                 let mut s = srv.borrow_mut();
                 s.child.kill().unwrap();
                 s.child.wait().unwrap();

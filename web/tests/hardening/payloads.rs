@@ -64,10 +64,21 @@ fn templates_nested_deeper_than_any_payload_are_refused() {
             "ValidateStateMachineDefinition",
             &json!({"definition": definition}),
         );
-        assert_eq!((status, &v["result"]), (200, &json!("FAIL")), "{field}: {v}");
-        assert_eq!(v["diagnostics"][0]["location"], format!("/States/P/{field}"));
+        assert_eq!(
+            (status, &v["result"]),
+            (200, &json!("FAIL")),
+            "{field}: {v}"
+        );
+        assert_eq!(
+            v["diagnostics"][0]["location"],
+            format!("/States/P/{field}")
+        );
         let (status, v) = create(&s.url, "deep", &definition);
-        assert_eq!((status, &v["__type"]), (400, &json!("InvalidDefinition")), "{v}");
+        assert_eq!(
+            (status, &v["__type"]),
+            (400, &json!("InvalidDefinition")),
+            "{v}"
+        );
     }
     // At the limit it runs.
     let ok = format!(
@@ -150,7 +161,11 @@ fn inputs_and_outputs_too_deep_to_read_back_are_refused() {
                 "StartExecution",
                 &json!({"stateMachineArn": machine, "input": format!(r#"{{"a":{}}}"#, nested(levels - 1))}),
             );
-            assert_eq!((status, &v["__type"]), (400, &json!("InvalidExecutionInput")), "{levels}: {v}");
+            assert_eq!(
+                (status, &v["__type"]),
+                (400, &json!("InvalidExecutionInput")),
+                "{levels}: {v}"
+            );
         }
         let (status, v) = aws_call(
             &s.url,
@@ -174,7 +189,11 @@ fn inputs_and_outputs_too_deep_to_read_back_are_refused() {
             "SendTaskSuccess",
             &json!({"taskToken": token, "output": nested(126)}),
         );
-        assert_eq!((status, &v["__type"]), (400, &json!("InvalidOutput")), "{v}");
+        assert_eq!(
+            (status, &v["__type"]),
+            (400, &json!("InvalidOutput")),
+            "{v}"
+        );
         machine
     };
     let s = server(dir.path());
@@ -192,10 +211,22 @@ fn inputs_and_outputs_too_deep_to_read_back_are_refused() {
         &json!({"executionArn": only["executionArn"]}),
     );
     assert_eq!(status, 200, "{v}");
-    let (status, v) = aws_call(&s.url, "DeleteStateMachine", &json!({"stateMachineArn": machine}));
+    let (status, v) = aws_call(
+        &s.url,
+        "DeleteStateMachine",
+        &json!({"stateMachineArn": machine}),
+    );
     assert_eq!(status, 200, "{v}");
-    let (status, v) = aws_call(&s.url, "DescribeStateMachine", &json!({"stateMachineArn": machine}));
-    assert_eq!((status, &v["__type"]), (400, &json!("StateMachineDoesNotExist")), "{v}");
+    let (status, v) = aws_call(
+        &s.url,
+        "DescribeStateMachine",
+        &json!({"stateMachineArn": machine}),
+    );
+    assert_eq!(
+        (status, &v["__type"]),
+        (400, &json!("StateMachineDoesNotExist")),
+        "{v}"
+    );
 }
 
 #[test]
