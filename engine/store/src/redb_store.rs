@@ -25,11 +25,14 @@ pub struct RedbStore {
 impl RedbStore {
     /// Opens (or creates) the database file at `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<RedbStore, Error> {
-        let db = redb::Builder::new()
-            .set_cache_size(CACHE_BYTES)
-            .create(path)
-            .map_err(|e| Error::Corrupt(e.to_string()))?;
-        RedbStore::init(db)
+        let path = path.as_ref();
+        guarded(|| {
+            let db = redb::Builder::new()
+                .set_cache_size(CACHE_BYTES)
+                .create(path)
+                .map_err(|e| Error::Corrupt(e.to_string()))?;
+            RedbStore::init(db)
+        })
     }
 
     /// Opens a database on a custom backend (crash-consistency tests inject faults this way).
@@ -51,8 +54,43 @@ impl RedbStore {
     }
 }
 
+/// Runs a redb call, turning a panic into `Error::Corrupt`: on some damaged pages redb panics instead of
+/// returning an error, and a damaged file must be reported, never abort the process.
+fn guarded<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(Error::Corrupt(format!(
+            "the database file is damaged: {why}"
+        )))
+    })
+}
+
 impl Store for RedbStore {
     fn commit(&self, batch: &Batch) -> Result<(), Error> {
+        guarded(|| self.commit_unguarded(batch))
+    }
+
+    fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
+        guarded(|| self.get_unguarded(table, key))
+    }
+
+    fn scan(
+        &self,
+        table: Table,
+        range: &Range,
+        limit: usize,
+        reverse: bool,
+    ) -> Result<Vec<Entry>, Error> {
+        guarded(|| self.scan_unguarded(table, range, limit, reverse))
+    }
+}
+
+impl RedbStore {
+    fn commit_unguarded(&self, batch: &Batch) -> Result<(), Error> {
         let mut txn = self.db.begin_write().map_err(Error::io)?;
         txn.set_durability(Durability::Immediate)
             .map_err(Error::io)?;
@@ -84,13 +122,13 @@ impl Store for RedbStore {
         txn.commit().map_err(Error::io)
     }
 
-    fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
+    fn get_unguarded(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
         let txn = self.db.begin_read().map_err(Error::io)?;
         let t = txn.open_table(definition(table)).map_err(Error::io)?;
         Ok(t.get(key).map_err(Error::io)?.map(|v| v.value().to_vec()))
     }
 
-    fn scan(
+    fn scan_unguarded(
         &self,
         table: Table,
         range: &Range,
