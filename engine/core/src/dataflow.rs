@@ -317,5 +317,7 @@ pub(crate) fn json_len(v: &Value) -> usize {
     })
 }
 
-/// The largest payload Step Functions passes between states.
-pub(crate) const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
+/// The largest payload Step Functions accepts or passes between states: 262,144 bytes of UTF-8 (AWS's
+/// model says "length constraints apply to the payload size, and are expressed as bytes in UTF-8
+/// encoding"). The API's inputs and outputs are measured against this same number.
+pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;

@@ -26,6 +26,7 @@ mod wait;
 
 pub use clock::{Millis, iso8601, parse_timestamp};
 pub use context::Identity;
+pub use dataflow::MAX_PAYLOAD_BYTES;
 pub use driver::Driver;
 pub use event::{Effect, Event, Invocation, Outcome, Transition};
 pub use execution::{Error, Execution, MAX_HISTORY_EVENTS};
