@@ -81,6 +81,19 @@ fn param(query: &Option<String>, key: &str) -> Result<Option<String>, ApiError> 
         .transpose()
 }
 
+/// A parameter whose values are those of the API's enum `shape` (`status`: ListExecutions' `statusFilter`).
+fn enum_param(query: &Option<String>, key: &str, shape: &str) -> Result<Option<String>, ApiError> {
+    let value = param(query, key)?;
+    let allowed = super::aws::shapes::enum_values(shape);
+    match value {
+        Some(v) if !allowed.contains(&v) => Err(ApiError(
+            "ValidationException",
+            format!("'{key}' must be one of [{}], not '{v}'", allowed.join(", ")),
+        )),
+        value => Ok(value),
+    }
+}
+
 /// Percent-decoding (and `+` as a space). Bytes that are not UTF-8 once decoded are refused rather than
 /// replaced: replacing them would give two spellings (`%FF`, `%FE`) the same name.
 fn percent_decode(s: &str) -> Result<String, ApiError> {
@@ -167,7 +180,7 @@ async fn upload(
 ) -> Answer {
     let text = String::from_utf8(body.to_vec())
         .map_err(|_| ApiError("InvalidDefinition", "The definition is not UTF-8".into()))?;
-    let express = param(&query, "type")?.as_deref() == Some("EXPRESS");
+    let express = enum_param(&query, "type", "StateMachineType")?.as_deref() == Some("EXPRESS");
     let report = stepd_asl::validate(&text, stepd_asl::Options { express });
     if !report.is_valid() {
         // People want every diagnostic with its location, not only AWS's one-line message.
@@ -246,16 +259,7 @@ async fn list_executions(
         Some(t) => Some(unhex(&t).ok_or(ApiError("InvalidToken", "Invalid Token: 'next'".into()))?),
         None => None,
     };
-    let status = param(&query, "status")?;
-    let statuses = super::aws::shapes::enum_values("ExecutionStatus");
-    if let Some(s) = status.as_deref()
-        && !statuses.iter().any(|v| v == s)
-    {
-        return Err(ApiError(
-            "ValidationException",
-            format!("'status' must be one of [{}], not '{s}'", statuses.join(", ")),
-        ));
-    }
+    let status = enum_param(&query, "status", "ExecutionStatus")?;
     let filter = stepd_runtime::ExecutionFilter {
         status: status.as_deref(),
         redriven: None,

@@ -133,6 +133,8 @@ fn parameters_are_checked_against_the_model() {
     }
     let (status, _, _) = rest("GET", &format!("{}/state-machines/m/executions?limit=0&status=RUNNING", s.url), "");
     assert_eq!(status, 200);
+    let (status, _, body) = rest("POST", &format!("{}/state-machines/n?type=express", s.url), PARKED);
+    assert_eq!((status, body["__type"].as_str()), (400, Some("ValidationException")), "{body}");
 }
 
 /// Before: an execution ARN of another region, account or partition was acted upon (keys keep only the
