@@ -198,7 +198,9 @@ impl Runtime {
         make: impl FnOnce(oneshot::Sender<Result<T, Error>>) -> Request,
     ) -> Result<T, Error> {
         let (reply, answer) = oneshot::channel();
-        self.requests.send(make(reply)).map_err(|_| self.stopped())?;
+        self.requests
+            .send(make(reply))
+            .map_err(|_| self.stopped())?;
         answer.await.map_err(|_| self.stopped())?
     }
 

@@ -64,16 +64,20 @@ fn a_failed_commit_answers_every_write_with_its_cause_and_reads_go_on() {
     process().block_on(async {
         let rt = Runtime::start(Arc::clone(&store) as Arc<dyn Store>, Config::default()).unwrap();
         let sm = rt.register("m", CALLBACK).await.unwrap();
-        let before = rt.start_execution(&sm, "before", json!({"n": 1})).await.unwrap();
+        let before = rt
+            .start_execution(&sm, "before", json!({"n": 1}))
+            .await
+            .unwrap();
         let token = rt.pending_tokens().unwrap().pop().unwrap();
         let activity = rt.create_activity("work").await.unwrap();
         // A worker already waiting when the disk fills: its request is pending in the writer.
         let waiting = {
             let rt = rt.clone();
             let activity = activity.clone();
-            tokio::spawn(
-                async move { rt.get_activity_task(&activity, Duration::from_secs(60)).await },
-            )
+            tokio::spawn(async move {
+                rt.get_activity_task(&activity, Duration::from_secs(60))
+                    .await
+            })
         };
         tokio::task::yield_now().await;
 
@@ -82,7 +86,9 @@ fn a_failed_commit_answers_every_write_with_its_cause_and_reads_go_on() {
         let starts: Vec<_> = (0..8)
             .map(|i| {
                 let (rt, sm) = (rt.clone(), sm.clone());
-                tokio::spawn(async move { rt.start_execution(&sm, &format!("e{i}"), json!({})).await })
+                tokio::spawn(
+                    async move { rt.start_execution(&sm, &format!("e{i}"), json!({})).await },
+                )
             })
             .collect();
         for s in starts {
@@ -95,11 +101,11 @@ fn a_failed_commit_answers_every_write_with_its_cause_and_reads_go_on() {
                 .unwrap(),
             "a worker waiting for an activity task",
         );
-        unavailable(rt.send_task_success(&token, json!({})).await, "a later callback");
         unavailable(
-            rt.stop_execution(&before, None, None).await,
-            "a later stop",
+            rt.send_task_success(&token, json!({})).await,
+            "a later callback",
         );
+        unavailable(rt.stop_execution(&before, None, None).await, "a later stop");
         unavailable(rt.create_activity("other").await, "a later create");
 
         // Reads are answered from what was committed.

@@ -9,8 +9,8 @@ use super::hex::{hex, unhex};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, RawQuery, State};
-use axum::http::request::Parts;
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -371,14 +371,22 @@ async fn events(
 }
 
 /// The body is the task's output (JSON; empty means `{}`).
-async fn task_success(State(rt): State<Runtime>, Names(token): Names<String>, body: Bytes) -> Answer {
+async fn task_success(
+    State(rt): State<Runtime>,
+    Names(token): Names<String>,
+    body: Bytes,
+) -> Answer {
     let output = json_body(&body, "output", "InvalidOutput")?;
     rt.send_task_success(&token, output).await?;
     ok(StatusCode::OK, json!({}))
 }
 
 /// The body is `{"error": …, "cause": …}` (both optional).
-async fn task_failure(State(rt): State<Runtime>, Names(token): Names<String>, body: Bytes) -> Answer {
+async fn task_failure(
+    State(rt): State<Runtime>,
+    Names(token): Names<String>,
+    body: Bytes,
+) -> Answer {
     let failure = json_body(&body, "body", "ValidationException")?;
     let text = |k: &str| {
         failure

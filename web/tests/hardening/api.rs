@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
 const OWN: &str = "arn:aws:states:us-east-1:123456789012";
-const PARKED: &str = r#"{"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 100000, "End": true}}}"#;
+const PARKED: &str =
+    r#"{"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 100000, "End": true}}}"#;
 
 fn create(url: &str, name: &str) -> String {
     let (status, body) = aws_call(
@@ -71,14 +72,24 @@ fn parameters_are_checked_against_the_model() {
     };
     for bad in [json!("5"), json!(true), json!([1]), json!(2.5)] {
         let answer = list(json!({ "maxResults": bad }));
-        assert_eq!(error(&answer), (400, "SerializationException"), "{bad}: {}", answer.1);
+        assert_eq!(
+            error(&answer),
+            (400, "SerializationException"),
+            "{bad}: {}",
+            answer.1
+        );
     }
     let answer = list(json!({"maxResults": {}}));
     assert_eq!(error(&answer), (400, "SerializationException"));
     for bad in [json!(1001), json!(-1)] {
         let answer = list(json!({ "maxResults": bad }));
         assert_eq!(error(&answer), (400, "ValidationException"), "{bad}");
-        assert!(answer.1["message"].as_str().unwrap().contains("'maxResults'"));
+        assert!(
+            answer.1["message"]
+                .as_str()
+                .unwrap()
+                .contains("'maxResults'")
+        );
     }
     for bad in ["", "BOGUS", "running"] {
         let answer = list(json!({ "statusFilter": bad }));
@@ -96,24 +107,53 @@ fn parameters_are_checked_against_the_model() {
         "{}",
         answer.1
     );
-    assert_eq!(list(json!({"maxResults": 0, "statusFilter": "RUNNING"})).0, 200);
-    assert_eq!(list(json!({"maxResults": 1000, "statusFilter": null})).0, 200);
+    assert_eq!(
+        list(json!({"maxResults": 0, "statusFilter": "RUNNING"})).0,
+        200
+    );
+    assert_eq!(
+        list(json!({"maxResults": 1000, "statusFilter": null})).0,
+        200
+    );
 
     // The same check covers every operation's fields, nested ones included.
     let exec = format!("{OWN}:execution:m:e");
     for (op, body) in [
-        ("GetExecutionHistory", json!({"executionArn": exec, "reverseOrder": "yes"})),
-        ("GetExecutionHistory", json!({"executionArn": exec, "maxResults": "1"})),
+        (
+            "GetExecutionHistory",
+            json!({"executionArn": exec, "reverseOrder": "yes"}),
+        ),
+        (
+            "GetExecutionHistory",
+            json!({"executionArn": exec, "maxResults": "1"}),
+        ),
         ("DescribeExecution", json!({"executionArn": 12})),
-        ("StartExecution", json!({"stateMachineArn": sm, "input": {"a": 1}})),
-        ("CreateStateMachine", json!({"name": "x", "definition": PARKED, "tags": "t"})),
+        (
+            "StartExecution",
+            json!({"stateMachineArn": sm, "input": {"a": 1}}),
+        ),
+        (
+            "CreateStateMachine",
+            json!({"name": "x", "definition": PARKED, "tags": "t"}),
+        ),
     ] {
         let answer = aws_call(&s.url, op, &body);
-        assert_eq!(error(&answer), (400, "SerializationException"), "{op} {body}: {}", answer.1);
+        assert_eq!(
+            error(&answer),
+            (400, "SerializationException"),
+            "{op} {body}: {}",
+            answer.1
+        );
     }
     for (op, body) in [
-        ("DescribeExecution", json!({"executionArn": exec, "includedData": "SOME"})),
-        ("ListExecutions", json!({"stateMachineArn": sm, "redriveFilter": ""})),
+        (
+            "DescribeExecution",
+            json!({"executionArn": exec, "includedData": "SOME"}),
+        ),
+        (
+            "ListExecutions",
+            json!({"stateMachineArn": sm, "redriveFilter": ""}),
+        ),
         ("ListStateMachines", json!({"maxResults": 1001})),
         (
             "CreateStateMachineAlias",
@@ -121,20 +161,48 @@ fn parameters_are_checked_against_the_model() {
         ),
     ] {
         let answer = aws_call(&s.url, op, &body);
-        assert_eq!(error(&answer), (400, "ValidationException"), "{op} {body}: {}", answer.1);
+        assert_eq!(
+            error(&answer),
+            (400, "ValidationException"),
+            "{op} {body}: {}",
+            answer.1
+        );
     }
 
     // REST's `limit` and `status` follow the same rules (before: any text was taken as the default or
     // as a filter matching nothing).
     for query in ["limit=abc", "limit=1001", "status=", "status=BOGUS"] {
-        let (status, kind, body) = rest("GET", &format!("{}/state-machines/m/executions?{query}", s.url), "");
-        assert_eq!((status, body["__type"].as_str()), (400, Some("ValidationException")), "{query}");
+        let (status, kind, body) = rest(
+            "GET",
+            &format!("{}/state-machines/m/executions?{query}", s.url),
+            "",
+        );
+        assert_eq!(
+            (status, body["__type"].as_str()),
+            (400, Some("ValidationException")),
+            "{query}"
+        );
         assert!(kind.contains("json"), "{kind}");
     }
-    let (status, _, _) = rest("GET", &format!("{}/state-machines/m/executions?limit=0&status=RUNNING", s.url), "");
+    let (status, _, _) = rest(
+        "GET",
+        &format!(
+            "{}/state-machines/m/executions?limit=0&status=RUNNING",
+            s.url
+        ),
+        "",
+    );
     assert_eq!(status, 200);
-    let (status, _, body) = rest("POST", &format!("{}/state-machines/n?type=express", s.url), PARKED);
-    assert_eq!((status, body["__type"].as_str()), (400, Some("ValidationException")), "{body}");
+    let (status, _, body) = rest(
+        "POST",
+        &format!("{}/state-machines/n?type=express", s.url),
+        PARKED,
+    );
+    assert_eq!(
+        (status, body["__type"].as_str()),
+        (400, Some("ValidationException")),
+        "{body}"
+    );
 }
 
 /// Before: an execution ARN of another region, account or partition was acted upon (keys keep only the
@@ -149,8 +217,14 @@ fn arns_of_another_region_account_or_partition_name_nothing() {
     assert_eq!(status, 200, "{body}");
     let exec = format!("{OWN}:execution:m:e");
     let foreign = [
-        (exec.replace("us-east-1", "eu-west-1"), "ExecutionDoesNotExist"),
-        (exec.replace("123456789012", "210987654321"), "ExecutionDoesNotExist"),
+        (
+            exec.replace("us-east-1", "eu-west-1"),
+            "ExecutionDoesNotExist",
+        ),
+        (
+            exec.replace("123456789012", "210987654321"),
+            "ExecutionDoesNotExist",
+        ),
         (exec.replace("arn:aws:", "arn:aws-cn:"), "InvalidArn"),
     ];
     for (arn, expected) in &foreign {
@@ -160,12 +234,24 @@ fn arns_of_another_region_account_or_partition_name_nothing() {
         }
     }
     let (_, described) = aws_call(&s.url, "DescribeExecution", &json!({"executionArn": exec}));
-    assert_eq!(described["status"], "RUNNING", "a foreign StopExecution stopped it");
+    assert_eq!(
+        described["status"], "RUNNING",
+        "a foreign StopExecution stopped it"
+    );
 
     let foreign_sm = sm.replace("us-east-1", "ap-south-1");
     let answer = start(&s.url, &foreign_sm, "f", "{}");
-    assert_eq!(error(&answer), (400, "StateMachineDoesNotExist"), "{}", answer.1);
-    let answer = aws_call(&s.url, "DeleteStateMachine", &json!({"stateMachineArn": foreign_sm}));
+    assert_eq!(
+        error(&answer),
+        (400, "StateMachineDoesNotExist"),
+        "{}",
+        answer.1
+    );
+    let answer = aws_call(
+        &s.url,
+        "DeleteStateMachine",
+        &json!({"stateMachineArn": foreign_sm}),
+    );
     assert_eq!(error(&answer), (400, "StateMachineDoesNotExist"));
     let answer = aws_call(
         &s.url,
@@ -179,8 +265,15 @@ fn arns_of_another_region_account_or_partition_name_nothing() {
         &json!({"activityArn": format!("{}:activity:a", OWN.replace("us-east-1", "us-west-2"))}),
     );
     assert_eq!(error(&answer), (400, "ActivityDoesNotExist"));
-    let (_, machine) = aws_call(&s.url, "DescribeStateMachine", &json!({"stateMachineArn": sm}));
-    assert_eq!(machine["status"], "ACTIVE", "a foreign DeleteStateMachine deleted it");
+    let (_, machine) = aws_call(
+        &s.url,
+        "DescribeStateMachine",
+        &json!({"stateMachineArn": sm}),
+    );
+    assert_eq!(
+        machine["status"], "ACTIVE",
+        "a foreign DeleteStateMachine deleted it"
+    );
 }
 
 /// Before: `?name=%FF` and `?name=%FE` both decoded to U+FFFD (lossily), so two spellings named one
@@ -212,7 +305,11 @@ fn rest_names_that_are_not_utf8_are_refused() {
     // Proper UTF-8 still decodes (it is then an invalid name, as AWS's name rules have it, or a name).
     let url = format!("{}/state-machines/m/executions?name=caf%C3%A9", s.url);
     let (status, _, body) = rest("POST", &url, "{}");
-    assert_eq!((status, body["name"].as_str()), (201, Some("café")), "{body}");
+    assert_eq!(
+        (status, body["name"].as_str()),
+        (201, Some("café")),
+        "{body}"
+    );
 }
 
 /// Before: the JSON API counted 262,144 characters and REST 262,144 bytes, so 150,000 `é` (300,002 bytes)
@@ -285,7 +382,11 @@ fn server_on_small_disk(dir: &std::path::Path) -> Option<(Mount, Server, std::pa
         &mut line,
     )
     .unwrap();
-    let url = line.trim().strip_prefix("listening on ").unwrap().to_string();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_string();
     Some((mount, Server { child, url }, log))
 }
 
@@ -326,10 +427,17 @@ fn a_full_disk_refuses_writes_with_the_cause_and_keeps_reading() {
     // Reads go on.
     let exec = format!("{OWN}:execution:m:{}", started[0]);
     let (status, described) = aws_call(&s.url, "DescribeExecution", &json!({"executionArn": exec}));
-    assert_eq!((status, described["status"].as_str()), (200, Some("RUNNING")), "{described}");
+    assert_eq!(
+        (status, described["status"].as_str()),
+        (200, Some("RUNNING")),
+        "{described}"
+    );
     let (status, listed) = aws_call(&s.url, "ListExecutions", &json!({"stateMachineArn": sm}));
     assert_eq!(status, 200, "{listed}");
-    assert_eq!(listed["executions"].as_array().unwrap().len(), started.len());
+    assert_eq!(
+        listed["executions"].as_array().unwrap().len(),
+        started.len()
+    );
     let (status, _) = aws_raw(&s.url, "AWSStepFunctions.ListStateMachines", "{}");
     assert_eq!(status, 200);
     assert!(s.child.try_wait().unwrap().is_none(), "the server exited");

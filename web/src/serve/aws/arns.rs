@@ -138,23 +138,38 @@ mod tests {
         let e = "execution:m:e";
         assert_eq!(name("executionArn", &format!("{own}{e}")), None);
         assert_eq!(
-            name("executionArn", &format!("arn:aws:states:eu-west-1:123456789012:{e}")),
+            name(
+                "executionArn",
+                &format!("arn:aws:states:eu-west-1:123456789012:{e}")
+            ),
             Some("ExecutionDoesNotExist")
         );
         assert_eq!(
-            name("executionArn", &format!("arn:aws:states:us-east-1:210987654321:{e}")),
+            name(
+                "executionArn",
+                &format!("arn:aws:states:us-east-1:210987654321:{e}")
+            ),
             Some("ExecutionDoesNotExist")
         );
         assert_eq!(
-            name("executionArn", &format!("arn:aws-cn:states:us-east-1:123456789012:{e}")),
+            name(
+                "executionArn",
+                &format!("arn:aws-cn:states:us-east-1:123456789012:{e}")
+            ),
             Some("InvalidArn")
         );
         assert_eq!(
-            name("activityArn", "arn:aws:states:us-west-2:123456789012:activity:a"),
+            name(
+                "activityArn",
+                "arn:aws:states:us-west-2:123456789012:activity:a"
+            ),
             Some("ActivityDoesNotExist")
         );
         assert_eq!(
-            name("stateMachineArn", "arn:aws:states:us-west-2:123456789012:stateMachine:m"),
+            name(
+                "stateMachineArn",
+                "arn:aws:states:us-west-2:123456789012:stateMachine:m"
+            ),
             Some("StateMachineDoesNotExist")
         );
     }

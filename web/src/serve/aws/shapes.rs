@@ -121,15 +121,14 @@ fn walk(
         _ => "",
     };
     match (shape.kind.as_str(), v) {
-        ("string", Value::String(s)) => {
-            if !shape.values.is_empty() && !shape.values.contains(s) {
-                problems.push(format!(
-                    "Value '{}' at '{at}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
-                    quoted(v),
-                    shape.values.join(", ")
-                ));
-            }
+        ("string", Value::String(s)) if !shape.values.is_empty() && !shape.values.contains(s) => {
+            problems.push(format!(
+                "Value '{}' at '{at}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+                quoted(v),
+                shape.values.join(", ")
+            ));
         }
+        ("string", Value::String(_)) => {}
         ("integer" | "long", Value::Number(n)) if !n.is_f64() => {
             let n = n
                 .as_i64()
@@ -171,7 +170,14 @@ fn walk(
         ("map", Value::Object(entries)) => {
             if let Some(value) = &shape.value {
                 for (key, item) in entries {
-                    walk(model, value, item, &format!("{at}.{key}"), depth + 1, problems)?;
+                    walk(
+                        model,
+                        value,
+                        item,
+                        &format!("{at}.{key}"),
+                        depth + 1,
+                        problems,
+                    )?;
                 }
             }
         }
@@ -212,15 +218,26 @@ mod tests {
     }
 
     fn error(op: &str, input: Value) -> Option<(&'static str, String)> {
-        check(op, &input).err().map(|ApiError(name, message)| (name, message))
+        check(op, &input)
+            .err()
+            .map(|ApiError(name, message)| (name, message))
     }
 
     #[test]
     fn types_enums_and_ranges() {
         let sm = "arn:aws:states:us-east-1:123456789012:stateMachine:m";
-        assert!(error("ListExecutions", json!({"stateMachineArn": sm, "maxResults": 1000, "statusFilter": "RUNNING"})).is_none());
+        assert!(
+            error(
+                "ListExecutions",
+                json!({"stateMachineArn": sm, "maxResults": 1000, "statusFilter": "RUNNING"})
+            )
+            .is_none()
+        );
         assert_eq!(
-            error("ListExecutions", json!({"stateMachineArn": sm, "maxResults": "5"})),
+            error(
+                "ListExecutions",
+                json!({"stateMachineArn": sm, "maxResults": "5"})
+            ),
             Some((
                 "SerializationException",
                 "STRING_VALUE cannot be converted to Integer".into()
@@ -233,11 +250,16 @@ mod tests {
                 "NUMBER_VALUE cannot be converted to String".into()
             ))
         );
-        let (name, message) =
-            error("ListExecutions", json!({"stateMachineArn": sm, "maxResults": 1001, "statusFilter": ""}))
-                .unwrap_or_default();
+        let (name, message) = error(
+            "ListExecutions",
+            json!({"stateMachineArn": sm, "maxResults": 1001, "statusFilter": ""}),
+        )
+        .unwrap_or_default();
         assert_eq!(name, "ValidationException");
-        assert!(message.starts_with("2 validation errors detected: "), "{message}");
+        assert!(
+            message.starts_with("2 validation errors detected: "),
+            "{message}"
+        );
         assert!(message.contains("at 'maxResults'"), "{message}");
         assert!(message.contains("Value '' at 'statusFilter'"), "{message}");
         // Nested: lists of structures, with AWS's `name.N.member` paths.
@@ -251,11 +273,21 @@ mod tests {
             "{message}"
         );
         assert_eq!(
-            error("GetExecutionHistory", json!({"executionArn": "x", "reverseOrder": "yes"})).map(|e| e.0),
+            error(
+                "GetExecutionHistory",
+                json!({"executionArn": "x", "reverseOrder": "yes"})
+            )
+            .map(|e| e.0),
             Some("SerializationException")
         );
         // Unknown fields and operations pass.
-        assert!(error("ListExecutions", json!({"stateMachineArn": sm, "surprise": [1]})).is_none());
+        assert!(
+            error(
+                "ListExecutions",
+                json!({"stateMachineArn": sm, "surprise": [1]})
+            )
+            .is_none()
+        );
         assert!(error("NoSuchOperation", json!({"maxResults": "x"})).is_none());
     }
 }
