@@ -85,11 +85,12 @@ fn malformed_requests_get_aws_errors_not_500s() {
             400,
             "ValidationException",
         ),
+        // A field of the wrong JSON type fails deserialization, before validation, as on AWS.
         (
             "AWSStepFunctions.StartExecution",
             r#"{"stateMachineArn": 7}"#.into(),
             400,
-            "ValidationException",
+            "SerializationException",
         ),
         (
             "AWSStepFunctions.StartExecution",
@@ -113,7 +114,7 @@ fn malformed_requests_get_aws_errors_not_500s() {
             "AWSStepFunctions.StartExecution",
             json!({"stateMachineArn": SM, "name": 5}).to_string(),
             400,
-            "ValidationException",
+            "SerializationException",
         ),
         (
             "AWSStepFunctions.DescribeExecution",
@@ -203,7 +204,7 @@ fn malformed_requests_get_aws_errors_not_500s() {
             "AWSStepFunctions.SendTaskFailure",
             r#"{"taskToken": 3}"#.into(),
             400,
-            "ValidationException",
+            "SerializationException",
         ),
         (
             "AWSStepFunctions.TagResource",
@@ -215,7 +216,7 @@ fn malformed_requests_get_aws_errors_not_500s() {
             "AWSStepFunctions.CreateStateMachine",
             r#"{"name": "x", "definition": 1, "roleArn": "r"}"#.into(),
             400,
-            "ValidationException",
+            "SerializationException",
         ),
         (
             "AWSStepFunctions.CreateStateMachine",
@@ -245,7 +246,7 @@ fn malformed_requests_get_aws_errors_not_500s() {
             "AWSStepFunctions.CreateStateMachine",
             r#"{"name": "x", "definition": "{}", "roleArn": "r", "publish": "yes"}"#.into(),
             400,
-            "ValidationException",
+            "SerializationException",
         ),
     ];
     for (target, body, status, name) in table {

@@ -49,4 +49,11 @@ pub enum Error {
     Corrupt(String),
     #[error("the runtime has stopped (after a storage failure it must be restarted to recover)")]
     Closed,
+    /// A commit failed (the disk is full, say): the writer stopped, as its memory ran ahead of the store.
+    /// Every write asked of it since, and those of the group that failed, answer this with the cause;
+    /// reads go on. A restart recovers from what was committed.
+    #[error(
+        "stepd cannot write: a commit failed ({0}); writes are refused until the server is restarted (reads still work; a restart, with the cause fixed, recovers every acknowledged request)"
+    )]
+    Unavailable(String),
 }

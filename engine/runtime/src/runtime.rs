@@ -87,6 +87,8 @@ pub struct Runtime {
     changes: tokio::sync::broadcast::Sender<String>,
     /// EXPRESS machines (kept by the writer).
     express: Arc<std::sync::RwLock<std::collections::HashSet<String>>>,
+    /// Why the writer stopped, once it has (set before it drops the requests it was holding).
+    halted: Arc<std::sync::OnceLock<String>>,
 }
 
 impl Runtime {
@@ -98,7 +100,9 @@ impl Runtime {
         let (wake, woken) = mpsc::unbounded_channel();
         let arns = records::Arns::new(&config.region, &config.account);
         let (changes, _) = tokio::sync::broadcast::channel(4096);
+        let halted = Arc::new(std::sync::OnceLock::new());
         let mut writer = Writer {
+            halted: Arc::clone(&halted),
             store: Arc::clone(&store),
             clock: config.clock,
             machines: HashMap::new(),
@@ -155,13 +159,29 @@ impl Runtime {
             clock: config.clock,
             changes,
             express,
+            halted,
         })
+    }
+
+    /// What a request the writer can no longer answer fails with: the commit failure that stopped it, if
+    /// one did.
+    fn stopped(&self) -> Error {
+        match self.halted.get() {
+            Some(cause) => Error::Unavailable(cause.clone()),
+            None => Error::Closed,
+        }
     }
 
     /// The ARNs of executions as their changes commit (a receiver that falls behind gets `Lagged` and
     /// should re-read what it follows).
     pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<String> {
         self.changes.subscribe()
+    }
+
+    /// `arn:aws:states:<region>:<account>:`, what every ARN of this server starts with (an ARN of another
+    /// partition, region or account names nothing here).
+    pub fn arn_prefix(&self) -> &str {
+        self.arns.prefix()
     }
 
     /// The ARN of the state machine `name` on this server.
@@ -179,8 +199,10 @@ impl Runtime {
         make: impl FnOnce(oneshot::Sender<Result<T, Error>>) -> Request,
     ) -> Result<T, Error> {
         let (reply, answer) = oneshot::channel();
-        self.requests.send(make(reply)).map_err(|_| Error::Closed)?;
-        answer.await.map_err(|_| Error::Closed)?
+        self.requests
+            .send(make(reply))
+            .map_err(|_| self.stopped())?;
+        answer.await.map_err(|_| self.stopped())?
     }
 
     /// Registers (or replaces) a state machine; returns its ARN.
@@ -569,10 +591,10 @@ impl Runtime {
         let activity = activity.to_string();
         self.requests
             .send(Request::GetActivityTask { activity, reply })
-            .map_err(|_| Error::Closed)?;
+            .map_err(|_| self.stopped())?;
         match tokio::time::timeout(wait, answer).await {
             Ok(Ok(task)) => Ok(Some(task)),
-            Ok(Err(_)) => Err(Error::Closed),
+            Ok(Err(_)) => Err(self.stopped()),
             Err(_) => Ok(None),
         }
     }

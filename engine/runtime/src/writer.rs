@@ -206,6 +206,8 @@ pub(crate) struct Writer {
     pub region: String,
     pub arns: records::Arns,
     pub seeds: u64,
+    /// Set to the cause when a commit fails (the `Runtime` handle answers with it from then on).
+    pub halted: Arc<std::sync::OnceLock<String>>,
 }
 
 /// What to do once a batch is durable.
@@ -224,7 +226,7 @@ pub(crate) enum After {
 }
 
 impl Writer {
-    /// Runs until every sender is gone or a commit fails.
+    /// Runs until every sender is gone or a commit fails (see `halt`).
     pub(crate) async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Request>) {
         while let Some(first) = rx.recv().await {
             let mut group = vec![first];
@@ -249,9 +251,12 @@ impl Writer {
                     .await
                     .unwrap_or_else(|e| Err(stepd_store::Error::Io(e.to_string())))
             };
-            if committed.is_err() {
-                // The in-memory state ran ahead of the store: stop, so callers see failures and a restart
-                // recovers from what is durable. Replies dropped here reach callers as `Closed`.
+            if let Err(e) = committed {
+                // The in-memory state ran ahead of the store: stop, so a restart recovers from what is
+                // durable. The cause is set before the group's replies (in `after`) and the queued
+                // requests are dropped, so every caller, now and later, is answered `Unavailable` with it.
+                // Stopping is not exiting: reads, which do not pass through the writer, go on.
+                self.halt(&e);
                 return;
             }
             self.ended.clear();
@@ -290,6 +295,15 @@ impl Writer {
             }
             self.evict();
         }
+    }
+
+    /// Records why the writer stops and says so once on stderr (an operator must learn of it without a
+    /// client having to report it; resuming without a restart is the operations issue's).
+    fn halt(&self, e: &stepd_store::Error) {
+        let _ = self.halted.set(e.to_string());
+        eprintln!(
+            "stepd: a commit failed, so writes are refused from now on until a restart (reads go on): {e}"
+        );
     }
 
     fn handle(&mut self, request: Request, now: Millis, batch: &mut Batch, after: &mut Vec<After>) {

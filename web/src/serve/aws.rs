@@ -13,6 +13,7 @@ use stepd_runtime::{Error, ExecutionRecord, Runtime};
 
 mod aliases;
 mod arns;
+pub(super) mod shapes;
 mod sync;
 mod tags;
 mod test_state;
@@ -48,6 +49,7 @@ impl IntoResponse for ApiError {
         let status = match self.0 {
             "InternalFailure" => StatusCode::INTERNAL_SERVER_ERROR,
             "ConflictException" => StatusCode::CONFLICT,
+            "ServiceUnavailable" => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,
         };
         let body = json!({"__type": self.0, "message": self.1}).to_string();
@@ -82,6 +84,9 @@ impl From<Error> for ApiError {
             Error::InvalidName(_) => "InvalidName",
             Error::StateMachineTypeNotSupported(_) => "StateMachineTypeNotSupported",
             Error::InvalidArn(_) => "InvalidArn",
+            // AWS's common error for a server that cannot serve now (503): the request was fine and a
+            // restart serves it again; the botocore model has no Step Functions shape for it.
+            Error::Unavailable(_) => "ServiceUnavailable",
             Error::Store(_) | Error::Corrupt(_) | Error::Closed => "InternalFailure",
         };
         ApiError(name, e.to_string())
@@ -123,7 +128,8 @@ async fn dispatch(State(rt): State<Runtime>, headers: HeaderMap, body: Bytes) ->
             .into_response();
         }
     };
-    if let Err(e) = arns::check(&input) {
+    // As AWS's front end: the shapes first (types, enums, ranges), then the ARNs, then the operation.
+    if let Err(e) = shapes::check(op, &input).and_then(|()| arns::check(&input, rt.arn_prefix())) {
         return e.into_response();
     }
     match handle(&rt, op, &input).await {
@@ -171,15 +177,25 @@ fn token(input: &Value) -> Result<&str, ApiError> {
     Ok(t)
 }
 
-/// JSON text fields (`input`, `output`) carry JSON inside a string, at most 262,144 characters.
-fn json_text(input: &Value, name: &str, invalid: &'static str) -> Result<Value, ApiError> {
-    let text = optional(input, name)?.unwrap_or("{}");
-    if text.chars().count() > 262_144 {
+/// The size limit of every input and output an entry point accepts (JSON API fields and REST bodies alike):
+/// `stepd_asl::limits::MAX_PAYLOAD_BYTES` bytes of UTF-8, as AWS counts them (not characters).
+pub(super) fn payload_size(name: &str, text: &[u8]) -> Result<(), ApiError> {
+    if text.len() > stepd_asl::limits::MAX_PAYLOAD_BYTES {
         return Err(ApiError(
             "ValidationException",
-            format!("'{name}' is longer than 262144 characters"),
+            format!(
+                "1 validation error detected: Value at '{name}' failed to satisfy constraint: Member must have length less than or equal to {} (bytes of UTF-8)",
+                stepd_asl::limits::MAX_PAYLOAD_BYTES
+            ),
         ));
     }
+    Ok(())
+}
+
+/// JSON text fields (`input`, `output`) carry JSON inside a string, within `payload_size`.
+fn json_text(input: &Value, name: &str, invalid: &'static str) -> Result<Value, ApiError> {
+    let text = optional(input, name)?.unwrap_or("{}");
+    payload_size(name, text.as_bytes())?;
     serde_json::from_str(text).map_err(|e| ApiError(invalid, format!("Invalid {name}: {e}")))
 }
 

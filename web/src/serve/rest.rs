@@ -4,12 +4,13 @@
 //! tokens from a job wrapper with plain `curl`. Errors are AWS's (`{"__type", "message"}`). The routes are
 //! described by `/openapi.json`.
 
-use super::aws::{ApiError, describe, describe_machine, generated_name, seconds};
+use super::aws::{ApiError, describe, describe_machine, generated_name, payload_size, seconds};
 use super::hex::{hex, unhex};
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRequestParts, Path, RawQuery, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -67,14 +68,35 @@ fn ok(status: StatusCode, v: Value) -> Answer {
 }
 
 /// `key=value&…` (values percent-decoded) → the value of `key`.
-fn param(query: &Option<String>, key: &str) -> Option<String> {
-    query.as_deref()?.split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        (k == key).then(|| percent_decode(v))
-    })
+fn param(query: &Option<String>, key: &str) -> Result<Option<String>, ApiError> {
+    let Some(query) = query.as_deref() else {
+        return Ok(None);
+    };
+    query
+        .split('&')
+        .find_map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (k == key).then(|| percent_decode(v))
+        })
+        .transpose()
 }
 
-fn percent_decode(s: &str) -> String {
+/// A parameter whose values are those of the API's enum `shape` (`status`: ListExecutions' `statusFilter`).
+fn enum_param(query: &Option<String>, key: &str, shape: &str) -> Result<Option<String>, ApiError> {
+    let value = param(query, key)?;
+    let allowed = super::aws::shapes::enum_values(shape);
+    match value {
+        Some(v) if !allowed.contains(&v) => Err(ApiError(
+            "ValidationException",
+            format!("'{key}' must be one of [{}], not '{v}'", allowed.join(", ")),
+        )),
+        value => Ok(value),
+    }
+}
+
+/// Percent-decoding (and `+` as a space). Bytes that are not UTF-8 once decoded are refused rather than
+/// replaced: replacing them would give two spellings (`%FF`, `%FE`) the same name.
+fn percent_decode(s: &str) -> Result<String, ApiError> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -98,17 +120,32 @@ fn percent_decode(s: &str) -> String {
             }
         }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    String::from_utf8(out).map_err(|_| {
+        ApiError(
+            "ValidationException",
+            format!("The query parameter '{s}' is not UTF-8 once percent-decoded"),
+        )
+    })
 }
 
-/// A JSON body (empty means `{}`), at most 256 KiB as AWS allows for inputs and outputs.
-fn json_body(body: &Bytes, invalid: &'static str) -> Result<Value, ApiError> {
-    if body.len() > 262_144 {
-        return Err(ApiError(
-            "ValidationException",
-            "The body is longer than 262144 bytes".into(),
-        ));
+/// Path parameters (names, tokens), percent-decoded by axum, which refuses bytes that are not UTF-8; its
+/// refusal is answered as AWS's JSON error instead of axum's plain text.
+struct Names<T>(T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> FromRequestParts<S> for Names<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(t)) => Ok(Names(t)),
+            Err(e) => Err(ApiError("ValidationException", e.body_text())),
+        }
     }
+}
+
+/// A JSON body (empty means `{}`) standing for the API field `name`, within the same size limit.
+fn json_body(body: &Bytes, name: &str, invalid: &'static str) -> Result<Value, ApiError> {
+    payload_size(name, body)?;
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(json!({}));
     }
@@ -128,7 +165,7 @@ async fn list_machines(State(rt): State<Runtime>) -> Answer {
     ok(StatusCode::OK, json!({ "stateMachines": machines }))
 }
 
-async fn describe_one(State(rt): State<Runtime>, Path(machine): Path<String>) -> Answer {
+async fn describe_one(State(rt): State<Runtime>, Names(machine): Names<String>) -> Answer {
     let m = rt.state_machine(&rt.state_machine_arn(&machine))?;
     ok(StatusCode::OK, describe_machine(&m))
 }
@@ -137,13 +174,13 @@ async fn describe_one(State(rt): State<Runtime>, Path(machine): Path<String>) ->
 /// executions keep theirs). `?type=EXPRESS` creates an EXPRESS machine.
 async fn upload(
     State(rt): State<Runtime>,
-    Path(machine): Path<String>,
+    Names(machine): Names<String>,
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Answer {
     let text = String::from_utf8(body.to_vec())
         .map_err(|_| ApiError("InvalidDefinition", "The definition is not UTF-8".into()))?;
-    let express = param(&query, "type").as_deref() == Some("EXPRESS");
+    let express = enum_param(&query, "type", "StateMachineType")?.as_deref() == Some("EXPRESS");
     let report = stepd_asl::validate(&text, stepd_asl::Options { express });
     if !report.is_valid() {
         // People want every diagnostic with its location, not only AWS's one-line message.
@@ -171,7 +208,7 @@ async fn upload(
     )
 }
 
-async fn delete_machine(State(rt): State<Runtime>, Path(machine): Path<String>) -> Answer {
+async fn delete_machine(State(rt): State<Runtime>, Names(machine): Names<String>) -> Answer {
     rt.delete_state_machine(&rt.state_machine_arn(&machine))
         .await?;
     ok(StatusCode::OK, json!({}))
@@ -180,12 +217,12 @@ async fn delete_machine(State(rt): State<Runtime>, Path(machine): Path<String>) 
 /// Starts an execution with the body as its input; `?name=` names it.
 async fn start(
     State(rt): State<Runtime>,
-    Path(machine): Path<String>,
+    Names(machine): Names<String>,
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Answer {
-    let input = json_body(&body, "InvalidExecutionInput")?;
-    let name = param(&query, "name").unwrap_or_else(generated_name);
+    let input = json_body(&body, "input", "InvalidExecutionInput")?;
+    let name = param(&query, "name")?.unwrap_or_else(generated_name);
     let arn = rt
         .start_execution(&rt.state_machine_arn(&machine), &name, input)
         .await?;
@@ -199,21 +236,30 @@ async fn start(
 /// Newest first; `?status=RUNNING`, `?limit=N` (default 100, at most 1000), `?next=` from the last page.
 async fn list_executions(
     State(rt): State<Runtime>,
-    Path(machine): Path<String>,
+    Names(machine): Names<String>,
     RawQuery(query): RawQuery,
 ) -> Answer {
     let arn = rt.state_machine_arn(&machine);
     rt.state_machine(&arn)?;
-    let limit = param(&query, "limit")
-        .and_then(|l| l.parse::<usize>().ok())
-        .filter(|l| *l > 0)
-        .unwrap_or(100)
-        .min(1000);
-    let after = match param(&query, "next") {
+    // The same rules as ListExecutions' `maxResults` and `statusFilter` (0 means the default).
+    let limit = match param(&query, "limit")? {
+        None => 100,
+        Some(l) => match l.parse::<usize>() {
+            Ok(0) => 100,
+            Ok(n) if n <= 1000 => n,
+            _ => {
+                return Err(ApiError(
+                    "ValidationException",
+                    format!("'limit' must be an integer from 0 to 1000, not '{l}'"),
+                ));
+            }
+        },
+    };
+    let after = match param(&query, "next")? {
         Some(t) => Some(unhex(&t).ok_or(ApiError("InvalidToken", "Invalid Token: 'next'".into()))?),
         None => None,
     };
-    let status = param(&query, "status");
+    let status = enum_param(&query, "status", "ExecutionStatus")?;
     let filter = stepd_runtime::ExecutionFilter {
         status: status.as_deref(),
         redriven: None,
@@ -229,7 +275,7 @@ async fn list_executions(
 
 async fn describe_execution(
     State(rt): State<Runtime>,
-    Path((machine, execution)): Path<(String, String)>,
+    Names((machine, execution)): Names<(String, String)>,
 ) -> Answer {
     let r = rt.describe_execution(&rt.execution_arn(&machine, &execution))?;
     ok(StatusCode::OK, describe(&r))
@@ -237,7 +283,7 @@ async fn describe_execution(
 
 async fn history(
     State(rt): State<Runtime>,
-    Path((machine, execution)): Path<(String, String)>,
+    Names((machine, execution)): Names<(String, String)>,
 ) -> Answer {
     let events = rt.history(&rt.execution_arn(&machine, &execution))?;
     ok(StatusCode::OK, json!({ "events": events }))
@@ -245,10 +291,10 @@ async fn history(
 
 async fn stop(
     State(rt): State<Runtime>,
-    Path((machine, execution)): Path<(String, String)>,
+    Names((machine, execution)): Names<(String, String)>,
     body: Bytes,
 ) -> Answer {
-    let why = json_body(&body, "ValidationException")?;
+    let why = json_body(&body, "body", "ValidationException")?;
     let text = |k: &str| why.get(k).and_then(Value::as_str).map(String::from);
     let arn = rt.execution_arn(&machine, &execution);
     rt.stop_execution(&arn, text("error"), text("cause"))
@@ -277,7 +323,7 @@ struct Follow {
 /// `data:` the event as GetExecutionHistory shows it); the stream ends after the execution's last event.
 async fn events(
     State(rt): State<Runtime>,
-    Path((machine, execution)): Path<(String, String)>,
+    Names((machine, execution)): Names<(String, String)>,
 ) -> Result<Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let arn = rt.execution_arn(&machine, &execution);
     // Listen before reading, so nothing committed in between is missed.
@@ -325,15 +371,23 @@ async fn events(
 }
 
 /// The body is the task's output (JSON; empty means `{}`).
-async fn task_success(State(rt): State<Runtime>, Path(token): Path<String>, body: Bytes) -> Answer {
-    let output = json_body(&body, "InvalidOutput")?;
+async fn task_success(
+    State(rt): State<Runtime>,
+    Names(token): Names<String>,
+    body: Bytes,
+) -> Answer {
+    let output = json_body(&body, "output", "InvalidOutput")?;
     rt.send_task_success(&token, output).await?;
     ok(StatusCode::OK, json!({}))
 }
 
 /// The body is `{"error": …, "cause": …}` (both optional).
-async fn task_failure(State(rt): State<Runtime>, Path(token): Path<String>, body: Bytes) -> Answer {
-    let failure = json_body(&body, "ValidationException")?;
+async fn task_failure(
+    State(rt): State<Runtime>,
+    Names(token): Names<String>,
+    body: Bytes,
+) -> Answer {
+    let failure = json_body(&body, "body", "ValidationException")?;
     let text = |k: &str| {
         failure
             .get(k)
@@ -346,7 +400,7 @@ async fn task_failure(State(rt): State<Runtime>, Path(token): Path<String>, body
     ok(StatusCode::OK, json!({}))
 }
 
-async fn task_heartbeat(State(rt): State<Runtime>, Path(token): Path<String>) -> Answer {
+async fn task_heartbeat(State(rt): State<Runtime>, Names(token): Names<String>) -> Answer {
     rt.send_task_heartbeat(&token).await?;
     ok(StatusCode::OK, json!({}))
 }

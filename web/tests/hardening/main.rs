@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // test helpers
 
+mod api;
 #[path = "../common/mod.rs"]
 mod common;
 

@@ -1,9 +1,13 @@
 //! ARN shapes: a request whose `…Arn` field is not an ARN of the kind the field names is answered with
 //! `InvalidArn` before anything else looks at it (a well-formed ARN of nothing is the resource's own
-//! "does not exist" error instead, as in AWS).
+//! "does not exist" error instead, as in AWS). An ARN of another partition is `InvalidArn` too; one of
+//! another region or account names nothing on this server (keys hold only the part after the account, so
+//! without this check it would act on the local resource of the same name): the resource's "does not
+//! exist" error, which is what a regional endpoint answers for a resource it does not hold.
 
 use super::ApiError;
 use serde_json::Value;
+use stepd_runtime::Error;
 
 /// Which resource kinds (the ARN's sixth part) each field accepts, and how many name parts follow.
 fn kinds(field: &str) -> Option<&'static [(&'static str, usize, usize)]> {
@@ -40,16 +44,52 @@ fn well_formed(arn: &str, allowed: &[(&str, usize, usize)]) -> bool {
     })
 }
 
-/// Checks every ARN field of a request.
-pub(super) fn check(input: &Value) -> Result<(), ApiError> {
+/// The error for a well-formed ARN in field `field` that names nothing on this server.
+fn not_here(field: &str, arn: &str) -> ApiError {
+    match field {
+        "stateMachineArn" => Error::StateMachineDoesNotExist(arn.into()).into(),
+        "executionArn" => Error::ExecutionDoesNotExist(arn.into()).into(),
+        "activityArn" => ApiError(
+            "ActivityDoesNotExist",
+            format!("Activity Does Not Exist: '{arn}'"),
+        ),
+        _ => Error::ResourceNotFound(arn.into()).into(),
+    }
+}
+
+/// Checks one ARN field against its shape and this server's prefix (`arn:aws:states:<region>:<account>:`).
+fn check_one(field: &str, arn: &str, own: &str) -> Result<(), ApiError> {
+    let Some(allowed) = kinds(field) else {
+        return Ok(());
+    };
+    if !well_formed(arn, allowed) {
+        return Err(ApiError("InvalidArn", format!("Invalid Arn: '{arn}'")));
+    }
+    let partition = |a: &str| a.split(':').nth(1).map(str::to_string);
+    if partition(arn) != partition(own) {
+        return Err(ApiError("InvalidArn", format!("Invalid Arn: '{arn}'")));
+    }
+    if !arn.starts_with(own) {
+        return Err(not_here(field, arn));
+    }
+    Ok(())
+}
+
+/// Checks every ARN field of a request, and the version ARNs of an alias's routing configuration; `own`
+/// is this server's ARN prefix.
+pub(super) fn check(input: &Value, own: &str) -> Result<(), ApiError> {
     let Some(fields) = input.as_object() else {
         return Ok(());
     };
     for (name, value) in fields {
-        if let (Some(allowed), Some(arn)) = (kinds(name), value.as_str())
-            && !well_formed(arn, allowed)
-        {
-            return Err(ApiError("InvalidArn", format!("Invalid Arn: '{arn}'")));
+        if let Some(arn) = value.as_str() {
+            check_one(name, arn, own)?;
+        }
+    }
+    let routes = input.get("routingConfiguration").and_then(Value::as_array);
+    for route in routes.into_iter().flatten() {
+        if let Some(arn) = route.get("stateMachineVersionArn").and_then(Value::as_str) {
+            check_one("stateMachineVersionArn", arn, own)?;
         }
     }
     Ok(())
@@ -89,5 +129,48 @@ mod tests {
             "arn:aws:states:us-east-1:123456789012:execution:m",
             ex
         ));
+    }
+
+    #[test]
+    fn foreign_arns() {
+        let own = "arn:aws:states:us-east-1:123456789012:";
+        let name = |field: &str, arn: &str| check_one(field, arn, own).err().map(|e| e.0);
+        let e = "execution:m:e";
+        assert_eq!(name("executionArn", &format!("{own}{e}")), None);
+        assert_eq!(
+            name(
+                "executionArn",
+                &format!("arn:aws:states:eu-west-1:123456789012:{e}")
+            ),
+            Some("ExecutionDoesNotExist")
+        );
+        assert_eq!(
+            name(
+                "executionArn",
+                &format!("arn:aws:states:us-east-1:210987654321:{e}")
+            ),
+            Some("ExecutionDoesNotExist")
+        );
+        assert_eq!(
+            name(
+                "executionArn",
+                &format!("arn:aws-cn:states:us-east-1:123456789012:{e}")
+            ),
+            Some("InvalidArn")
+        );
+        assert_eq!(
+            name(
+                "activityArn",
+                "arn:aws:states:us-west-2:123456789012:activity:a"
+            ),
+            Some("ActivityDoesNotExist")
+        );
+        assert_eq!(
+            name(
+                "stateMachineArn",
+                "arn:aws:states:us-west-2:123456789012:stateMachine:m"
+            ),
+            Some("StateMachineDoesNotExist")
+        );
     }
 }
