@@ -6,8 +6,10 @@
 //! stayed open forever, and cleartext HTTP/2 multiplies what one connection can hold. hyper's header-read
 //! timeout starts when the connection opens and again after each answer, so one timer closes a connection
 //! that never sends a byte, one that sends its headers too slowly, and a keep-alive connection left idle.
-//! An HTTP/2 preface is answered by closing the connection.
+//! An HTTP/2 preface is answered by closing the connection. Writes that the client does not take within the
+//! stall timeout fail (`stall.rs`), so neither direction can be held open by a client that stops.
 
+use super::stall::StallLimited;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -27,6 +29,8 @@ pub(crate) struct Limits {
     pub header_timeout: Duration,
     /// How long a request may take, body and answer included.
     pub request_timeout: Duration,
+    /// How long a client may leave a written answer untaken before the connection is dropped.
+    pub stall_timeout: Duration,
     /// Open connections at most; more wait in the listen queue until one closes.
     pub max_connections: usize,
 }
@@ -82,7 +86,10 @@ pub(crate) async fn serve(listener: TcpListener, app: Router, limits: Limits) {
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(limits.header_timeout)
-                .serve_connection(TokioIo::new(stream), service);
+                .serve_connection(
+                    TokioIo::new(StallLimited::new(stream, limits.stall_timeout)),
+                    service,
+                );
             // A connection's own failure (a reset, a timeout) concerns only that connection.
             let _ = connection.await;
         });

@@ -7,6 +7,7 @@ mod conn;
 mod hex;
 mod intake;
 mod rest;
+mod stall;
 
 use anyhow::{Context, Result, bail};
 use clap::Args as ClapArgs;
@@ -45,7 +46,7 @@ pub(crate) struct Args {
     /// Seconds a connection may take to send a request's headers, and may stay idle between requests.
     #[arg(long, default_value_t = 10, hide = true)]
     header_timeout_secs: u64,
-    /// Seconds a client may take to send a request's body.
+    /// Seconds a client may take to send a request's body, or leave an answer untaken.
     #[arg(long, default_value_t = 30, hide = true)]
     body_timeout_secs: u64,
     /// Seconds a request may take, body and answer included (GetActivityTask long-polls for 60).
@@ -107,6 +108,7 @@ async fn serve(args: &Args) -> Result<()> {
     let limits = conn::Limits {
         header_timeout: secs(args.header_timeout_secs),
         request_timeout: secs(args.request_timeout_secs),
+        stall_timeout: secs(args.body_timeout_secs),
         max_connections: conn::connection_cap(args.max_connections),
     };
     let intake = intake::Intake::new(

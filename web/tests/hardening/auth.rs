@@ -531,3 +531,63 @@ fn an_empty_secret_or_key_id_is_refused_at_startup() {
         );
     }
 }
+
+/// Deadlines in both directions: a client that asks for large answers and never reads them held the
+/// connection and the answers' memory forever (the request deadline ends when the answer is handed to
+/// hyper). Now a write the client leaves untaken for the stall timeout drops the connection.
+#[test]
+fn a_client_that_never_reads_its_answer_is_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = server_with(
+        dir.path(),
+        &["--listen", "127.0.0.1:0", "--body-timeout-secs", "1"],
+    );
+    let comment = "x".repeat(900_000);
+    let definition = serde_json::json!({"Comment": comment, "StartAt": "P",
+        "States": {"P": {"Type": "Pass", "End": true}}});
+    // Created over a connection the server closes (read to its end), so it is gone when the server's
+    // descriptors are counted.
+    let addr = host(&s);
+    let create = serde_json::json!({"name": "big", "definition": definition.to_string(),
+        "roleArn": "arn:aws:iam::123456789012:role/r"})
+    .to_string();
+    let mut c = TcpStream::connect(&addr).unwrap();
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nX-Amz-Target: AWSStepFunctions.CreateStateMachine\r\n\
+         Content-Type: application/x-amz-json-1.0\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{create}",
+        create.len()
+    );
+    c.write_all(request.as_bytes()).unwrap();
+    let answer = read_answer(&mut c, Duration::from_secs(10)).unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(c.read(&mut [0u8; 1]).unwrap(), 0);
+    let arn = answer.json()["stateMachineArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let pid = s.child.id();
+    let before = open_fds(pid);
+
+    // Twenty pipelined requests for a ~900 KB answer each: more than the sockets' buffers hold.
+    let mut c = TcpStream::connect(&addr).unwrap();
+    let body = serde_json::json!({ "stateMachineArn": arn }).to_string();
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nX-Amz-Target: AWSStepFunctions.DescribeStateMachine\r\n\
+         Content-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    c.write_all(request.repeat(20).as_bytes()).unwrap();
+    let until = Instant::now() + Duration::from_secs(20);
+    let mut seen_open = false;
+    loop {
+        let now_open = open_fds(pid);
+        seen_open |= now_open > before;
+        if seen_open && now_open <= before {
+            break;
+        }
+        assert!(Instant::now() < until, "the connection is still open");
+        // Polling the server's descriptors (reading the socket would unblock the server).
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(c);
+}
