@@ -35,6 +35,9 @@ pub(crate) struct Limits {
     pub max_connections: usize,
 }
 
+/// Largest read buffer of a connection, hence largest request head.
+const HEADER_BUFFER: usize = 64 * 1024;
+
 /// File descriptors kept for everything but client connections: the store, the listener, outbound
 /// adapter calls.
 const RESERVED_FDS: u64 = 256;
@@ -86,6 +89,9 @@ pub(crate) async fn serve(listener: TcpListener, app: Router, limits: Limits) {
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(limits.header_timeout)
+                // The read buffer holds a request's headers (and body pieces in passing): 64 KiB rather
+                // than hyper's 400 KiB bounds what a connection that never authenticates can pin.
+                .max_buf_size(HEADER_BUFFER)
                 .serve_connection(
                     TokioIo::new(StallLimited::new(stream, limits.stall_timeout)),
                     service,
