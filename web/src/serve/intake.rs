@@ -93,13 +93,13 @@ pub(crate) async fn admit(
     }
     let declared = declared.map_or(0, |n| n as usize);
     let mut held = Held::default();
-    if let Err(r) = held.grow(&intake.budget, declared) {
-        return r;
+    if let Err(stop) = held.grow(&intake.budget, declared) {
+        return stop.response(intake.max_body);
     }
     let read = read_body(body, declared, intake.max_body, &intake.budget, &mut held);
     let bytes = match tokio::time::timeout(intake.body_timeout, read).await {
         Ok(Ok(bytes)) => bytes,
-        Ok(Err(r)) => return r,
+        Ok(Err(stop)) => return stop.response(intake.max_body),
         Err(_) => {
             return refuse(
                 StatusCode::REQUEST_TIMEOUT,
@@ -143,6 +143,32 @@ fn too_large(max: usize) -> Response {
     )
 }
 
+/// Why a body was not read to its end.
+enum Stop {
+    TooLarge,
+    Throttled,
+    Broken,
+}
+
+impl Stop {
+    fn response(self, max: usize) -> Response {
+        match self {
+            Stop::TooLarge => too_large(max),
+            // Waiting would let stalled clients queue up everyone else; the SDKs retry this one.
+            Stop::Throttled => refuse(
+                StatusCode::BAD_REQUEST,
+                "ThrottlingException",
+                "Rate exceeded",
+            ),
+            Stop::Broken => refuse(
+                StatusCode::BAD_REQUEST,
+                "ValidationException",
+                "The request body was not received completely",
+            ),
+        }
+    }
+}
+
 /// Budget this request holds: `bytes` of room beyond `FREE`, given back on drop.
 #[derive(Default)]
 struct Held {
@@ -151,20 +177,15 @@ struct Held {
 }
 
 impl Held {
-    /// Makes room for a body of `size` bytes, or refuses with `ThrottlingException` when the server's
-    /// budget is spent (waiting would let stalled clients queue up everyone else).
-    fn grow(&mut self, budget: &Arc<Semaphore>, size: usize) -> Result<(), Response> {
+    /// Makes room for a body of `size` bytes, or stops when the server's budget is spent.
+    fn grow(&mut self, budget: &Arc<Semaphore>, size: usize) -> Result<(), Stop> {
         let want = size.saturating_sub(FREE);
         if want <= self.bytes {
             return Ok(());
         }
         let more = u32::try_from(want - self.bytes).unwrap_or(u32::MAX);
         let Ok(permit) = budget.clone().try_acquire_many_owned(more) else {
-            return Err(refuse(
-                StatusCode::BAD_REQUEST,
-                "ThrottlingException",
-                "Rate exceeded",
-            ));
+            return Err(Stop::Throttled);
         };
         self.bytes += more as usize;
         match &mut self.permit {
@@ -182,20 +203,16 @@ async fn read_body(
     max: usize,
     budget: &Arc<Semaphore>,
     held: &mut Held,
-) -> Result<Bytes, Response> {
+) -> Result<Bytes, Stop> {
     let mut buf: Vec<u8> = Vec::with_capacity(declared);
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
         let Ok(chunk) = chunk else {
-            return Err(refuse(
-                StatusCode::BAD_REQUEST,
-                "ValidationException",
-                "The request body was not received completely",
-            ));
+            return Err(Stop::Broken);
         };
         let len = buf.len() + chunk.len();
         if len > max {
-            return Err(too_large(max));
+            return Err(Stop::TooLarge);
         }
         if len > buf.capacity() {
             // Grow as a Vec would (doubling), but account for the new capacity first.
