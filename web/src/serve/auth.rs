@@ -1,26 +1,23 @@
 //! Access keys and AWS Signature Version 4: with keys configured, every request must carry a valid SigV4
 //! `Authorization` header (what the AWS CLI, the SDKs and `curl --aws-sigv4` send) signed with one of them,
-//! for service `states` in the server's region, dated within 15 minutes. Failures answer as AWS does:
+//! for service `states` in the server's region, dated within 15 minutes, with `host` and the date header among
+//! the signed headers, over the body actually received. Failures answer as AWS does:
 //! `MissingAuthenticationTokenException`, `IncompleteSignatureException`, `UnrecognizedClientException`,
 //! `InvalidSignatureException` (HTTP 400/403, `{"__type", "message"}`).
+//!
+//! The check runs in two halves so that nothing is read from an unauthenticated client: `precheck` looks
+//! only at the request line and headers; `Signed::verify` then hashes the body that was received.
 
 use super::hex::{hex, unhex};
-use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, Mac};
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Arc;
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// Largest body the signature check reads (the API's own limit is smaller).
-const MAX_BODY: usize = 8 * 1024 * 1024;
-/// How far a request's `X-Amz-Date` may be from the server's clock.
+/// How far a request's date may be from the server's clock.
 const SKEW_MS: i64 = 15 * 60 * 1000;
 
 /// Access key id → secret access key, and the region signatures must be scoped to.
@@ -30,7 +27,8 @@ pub(crate) struct Keys {
     pub region: String,
 }
 
-/// Reads a keys file: a JSON object `{"ACCESS_KEY_ID": "SECRET_ACCESS_KEY", …}`.
+/// Reads a keys file: a JSON object `{"ACCESS_KEY_ID": "SECRET_ACCESS_KEY", …}`. An empty id or secret is
+/// refused: an empty secret would make every signature computable by anyone who knows the id.
 pub(crate) fn load(path: &std::path::Path, region: &str) -> anyhow::Result<Keys> {
     let text = std::fs::read_to_string(path)?;
     let secrets: HashMap<String, String> = serde_json::from_str(&text).map_err(|e| {
@@ -42,83 +40,86 @@ pub(crate) fn load(path: &std::path::Path, region: &str) -> anyhow::Result<Keys>
     if secrets.is_empty() {
         anyhow::bail!("{}: no access keys", path.display());
     }
+    for (id, secret) in secrets.iter() {
+        if id.trim().is_empty() {
+            anyhow::bail!("{}: an access key id is empty", path.display());
+        }
+        // The id travels in `Credential=ID/date/region/service/aws4_request`: a slash or comma would make
+        // the header ambiguous.
+        if id.contains(['/', ',', ' ', '=']) {
+            anyhow::bail!(
+                "{}: the access key id {id:?} contains '/', ',', '=' or a space",
+                path.display()
+            );
+        }
+        if secret.is_empty() {
+            anyhow::bail!(
+                "{}: the secret of access key {id:?} is empty",
+                path.display()
+            );
+        }
+    }
     Ok(Keys {
         secrets: Arc::new(secrets),
         region: region.to_string(),
     })
 }
 
-fn refuse(status: StatusCode, name: &str, message: &str) -> Response {
-    let body = json!({"__type": name, "message": message}).to_string();
+/// A refusal: HTTP status, AWS's error name, message.
+pub(crate) type Refusal = (StatusCode, &'static str, String);
+
+/// What the request line and headers of a signed request establish; the body is checked by `verify`.
+pub(crate) struct Signed {
+    /// The canonical request up to (not including) the payload hash.
+    canonical_head: String,
+    /// `AWS4-HMAC-SHA256\n<timestamp>\n<scope>\n`: the string to sign up to the canonical request's hash.
+    to_sign_head: String,
+    /// The signing key derived from the secret and the scope.
+    key: Vec<u8>,
+    /// The signature the client sent.
+    given: Vec<u8>,
+    /// The `x-amz-content-sha256` header, when sent: it must be the hash of the body received.
+    claimed_payload: Option<String>,
+}
+
+fn bad(name: &'static str, message: impl Into<String>) -> Refusal {
+    (StatusCode::BAD_REQUEST, name, message.into())
+}
+
+fn invalid(message: impl Into<String>) -> Refusal {
     (
-        status,
-        [("content-type", "application/x-amz-json-1.0")],
-        body,
+        StatusCode::FORBIDDEN,
+        "InvalidSignatureException",
+        message.into(),
     )
-        .into_response()
 }
 
-/// The middleware: verifies the signature, then hands the request (body intact) on.
-pub(crate) async fn verify(State(keys): State<Keys>, request: Request, next: Next) -> Response {
-    let (parts, body) = request.into_parts();
-    let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
-        return refuse(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "ValidationException",
-            "Request body too large",
-        );
-    };
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
-    let query = parts.uri.query().unwrap_or("");
-    if let Err((status, name, message)) = check(
-        &keys,
-        parts.method.as_str(),
-        parts.uri.path(),
-        query,
-        &parts.headers,
-        &bytes,
-        now,
-    ) {
-        return refuse(status, name, &message);
-    }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
-}
-
-type Refusal = (StatusCode, &'static str, String);
-
-/// The signature check, pure: the request's parts, the secrets, and the time.
-pub(crate) fn check(
+/// The header half of the check, pure: the request line, the headers, the secrets and the time. Nothing
+/// here needs the body, so a request that fails it is refused before a byte of its body is read.
+pub(crate) fn precheck(
     keys: &Keys,
     method: &str,
     path: &str,
     query: &str,
     headers: &HeaderMap,
-    body: &[u8],
     now_ms: i64,
-) -> Result<(), Refusal> {
-    let bad = StatusCode::BAD_REQUEST;
+) -> Result<Signed, Refusal> {
     let Some(auth) = headers.get("authorization").and_then(|v| v.to_str().ok()) else {
-        return Err((
-            bad,
+        return Err(bad(
             "MissingAuthenticationTokenException",
-            "Missing Authentication Token".into(),
+            "Missing Authentication Token",
         ));
     };
     let incomplete = |what: &str| {
-        (
-            bad,
+        bad(
             "IncompleteSignatureException",
             format!("Authorization header requires '{what}' parameter."),
         )
     };
     let Some(fields) = auth.strip_prefix("AWS4-HMAC-SHA256 ") else {
-        return Err((
-            bad,
+        return Err(bad(
             "IncompleteSignatureException",
-            "Only AWS4-HMAC-SHA256 signatures are accepted.".into(),
+            "Only AWS4-HMAC-SHA256 signatures are accepted.",
         ));
     };
     let mut credential = None;
@@ -137,8 +138,7 @@ pub(crate) fn check(
     let signature = signature.ok_or_else(|| incomplete("Signature"))?;
     let scope: Vec<&str> = credential.split('/').collect();
     let [key_id, date, region, service, terminal] = scope[..] else {
-        return Err((
-            bad,
+        return Err(bad(
             "IncompleteSignatureException",
             format!("Credential '{credential}' is malformed."),
         ));
@@ -150,27 +150,63 @@ pub(crate) fn check(
             "The security token included in the request is invalid.".into(),
         ));
     };
-    let invalid = |m: String| (StatusCode::FORBIDDEN, "InvalidSignatureException", m);
     if region != keys.region || service != "states" || terminal != "aws4_request" {
         return Err(invalid(format!(
             "Credential should be scoped to a valid region and the service 'states', not '{region}/{service}'."
         )));
     }
-    let amz_date = headers
-        .get("x-amz-date")
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| incomplete("X-Amz-Date"))?;
-    let when = parse_amz_date(amz_date)
-        .ok_or_else(|| invalid(format!("X-Amz-Date '{amz_date}' is malformed.")))?;
-    if (when - now_ms).abs() > SKEW_MS || !amz_date.starts_with(date) {
+    // AWS takes the time from `X-Amz-Date`, or failing that from `Date` (SigV4's date handling).
+    let (date_header, sent_date) = match headers.get("x-amz-date") {
+        Some(v) => ("x-amz-date", v),
+        None => match headers.get("date") {
+            Some(v) => ("date", v),
+            None => {
+                return Err(bad(
+                    "IncompleteSignatureException",
+                    "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
+                ));
+            }
+        },
+    };
+    let sent_date = sent_date.to_str().unwrap_or("");
+    let timestamp = request_timestamp(date_header, sent_date).ok_or_else(|| {
+        invalid(format!(
+            "{} '{sent_date}' is malformed.",
+            if date_header == "date" {
+                "Date"
+            } else {
+                "X-Amz-Date"
+            }
+        ))
+    })?;
+    let when = parse_amz_date(&timestamp).unwrap_or(i64::MIN / 2);
+    if (when - now_ms).abs() > SKEW_MS || !timestamp.starts_with(date) {
         return Err(invalid(format!(
-            "Signature expired or not yet valid: {amz_date} is more than 15 minutes from the server's time."
+            "Signature expired or not yet valid: {timestamp} is more than 15 minutes from the server's time."
+        )));
+    }
+    // A signature that does not cover the host or the date could be replayed against another server or
+    // with a fresh date header, whatever its age.
+    let names: Vec<&str> = signed.split(';').collect();
+    if !names.iter().any(|n| n.eq_ignore_ascii_case("host")) {
+        return Err(invalid(
+            "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
+        ));
+    }
+    if !names.iter().any(|n| n.eq_ignore_ascii_case(date_header)) {
+        return Err(invalid(format!(
+            "'{}' must be a 'SignedHeader' in the AWS Authorization.",
+            if date_header == "date" {
+                "Date"
+            } else {
+                "X-Amz-Date"
+            }
         )));
     }
     let mut canonical_headers = String::new();
-    for name in signed.split(';') {
+    for name in &names {
         let values: Vec<String> = headers
-            .get_all(name)
+            .get_all(*name)
             .iter()
             .map(|v| collapse(&String::from_utf8_lossy(v.as_bytes())))
             .collect();
@@ -181,34 +217,68 @@ pub(crate) fn check(
         }
         canonical_headers.push_str(&format!("{name}:{}\n", values.join(",")));
     }
-    let payload = headers
-        .get("x-amz-content-sha256")
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| *v != "UNSIGNED-PAYLOAD")
-        .map_or_else(|| hex(&Sha256::digest(body)), str::to_string);
-    let canonical = format!(
-        "{method}\n{}\n{}\n{canonical_headers}\n{signed}\n{payload}",
-        canonical_path(path),
-        canonical_query(query)
-    );
-    let to_sign = format!(
-        "AWS4-HMAC-SHA256\n{amz_date}\n{date}/{region}/{service}/aws4_request\n{}",
-        hex(&Sha256::digest(canonical.as_bytes()))
-    );
+    let given = unhex(signature).ok_or_else(|| invalid("The signature is not hexadecimal."))?;
     let mut key = format!("AWS4{secret}").into_bytes();
     for part in [date, region, service, "aws4_request"] {
         key = hmac(&key, part.as_bytes());
     }
-    let given =
-        unhex(signature).ok_or_else(|| invalid("The signature is not hexadecimal.".into()))?;
-    let mut mac = HmacSha256::new_from_slice(&key).map_err(|e| invalid(e.to_string()))?;
-    mac.update(to_sign.as_bytes());
-    // Constant-time comparison.
-    mac.verify_slice(&given).map_err(|_| {
-        invalid("The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.".into())
+    Ok(Signed {
+        canonical_head: format!(
+            "{method}\n{}\n{}\n{canonical_headers}\n{signed}\n",
+            canonical_path(path),
+            canonical_query(query)
+        ),
+        to_sign_head: format!(
+            "AWS4-HMAC-SHA256\n{timestamp}\n{date}/{region}/{service}/aws4_request\n"
+        ),
+        key,
+        given,
+        claimed_payload: headers
+            .get("x-amz-content-sha256")
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
     })
 }
 
+impl Signed {
+    /// The body half: the canonical request ends with the SHA-256 of the bytes received — never a hash the
+    /// client claims — so a captured signature does not carry over to another body.
+    pub(crate) fn verify(&self, body: &[u8]) -> Result<(), Refusal> {
+        let payload = hex(&Sha256::digest(body));
+        if let Some(claimed) = &self.claimed_payload
+            && !claimed.trim().eq_ignore_ascii_case(&payload)
+        {
+            return Err(invalid(
+                "The provided 'x-amz-content-sha256' header does not match what was computed.",
+            ));
+        }
+        let canonical = format!("{}{payload}", self.canonical_head);
+        let to_sign = format!(
+            "{}{}",
+            self.to_sign_head,
+            hex(&Sha256::digest(canonical.as_bytes()))
+        );
+        let mut mac = HmacSha256::new_from_slice(&self.key).map_err(|e| invalid(e.to_string()))?;
+        mac.update(to_sign.as_bytes());
+        // Constant-time comparison.
+        mac.verify_slice(&self.given).map_err(|_| {
+            invalid("The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.")
+        })
+    }
+}
+
+/// Both halves at once (the unit tests' entry point).
+#[cfg(test)]
+pub(crate) fn check(
+    keys: &Keys,
+    method: &str,
+    path: &str,
+    query: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    now_ms: i64,
+) -> Result<(), Refusal> {
+    precheck(keys, method, path, query, headers, now_ms)?.verify(body)
+}
 fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
     // HMAC accepts keys of any length, so this cannot fail.
     let mut mac = HmacSha256::new_from_slice(key).unwrap_or_else(|_| unreachable!());
@@ -245,10 +315,33 @@ fn canonical_query(query: &str) -> String {
         .join("&")
 }
 
+/// The request's time as SigV4's `YYYYMMDDTHHMMSSZ`: `X-Amz-Date` is that already; `Date` may be that or an
+/// HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`).
+fn request_timestamp(header: &str, value: &str) -> Option<String> {
+    if parse_amz_date(value).is_some() {
+        return Some(value.to_string());
+    }
+    if header != "date" {
+        return None;
+    }
+    let rest = value.split_once(", ")?.1;
+    let parts: Vec<&str> = rest.split(' ').collect();
+    let [day, month, year, time, "GMT"] = parts[..] else {
+        return None;
+    };
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = MONTHS.iter().position(|m| *m == month)? + 1;
+    let time = time.replace(':', "");
+    let stamp = format!("{year}{month:02}{day:0>2}T{time}Z");
+    parse_amz_date(&stamp).map(|_| stamp)
+}
+
 /// `20261126T011500Z` → milliseconds since the epoch.
 fn parse_amz_date(s: &str) -> Option<i64> {
     let b = s.as_bytes();
-    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' || !s.is_ascii() {
         return None;
     }
     let rfc3339 = format!(
@@ -314,6 +407,109 @@ mod tests {
         let late = now + 16 * 60 * 1000;
         let refused = check(&keys, "POST", "/", "", &headers, body, late);
         assert_eq!(refused.map_err(|e| e.1), Err("InvalidSignatureException"));
+    }
+
+    fn botocore_request() -> (Keys, HeaderMap, i64) {
+        let keys = Keys {
+            secrets: Arc::new(HashMap::from([(
+                "AKIDEXAMPLE".to_string(),
+                "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".to_string(),
+            )])),
+            region: "us-east-1".into(),
+        };
+        let mut headers = HeaderMap::new();
+        for (name, value) in [
+            ("host", "127.0.0.1:8080"),
+            ("x-amz-date", "20261126T010000Z"),
+            ("x-amz-target", "AWSStepFunctions.ListStateMachines"),
+        ] {
+            headers.insert(name, value.parse().unwrap_or_else(|_| unreachable!()));
+        }
+        let auth = format!(
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261126/us-east-1/states/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature={SIGNATURE}"
+        );
+        headers.insert(
+            "authorization",
+            auth.parse().unwrap_or_else(|_| unreachable!()),
+        );
+        (
+            keys,
+            headers,
+            parse_amz_date("20261126T010500Z").unwrap_or_default(),
+        )
+    }
+
+    /// Issue 9, item 4: the payload hash came from `x-amz-content-sha256` when present, so a captured
+    /// signature carried over to any body sent with that body's hash in the (unsigned) header.
+    #[test]
+    fn a_claimed_payload_hash_is_compared_with_the_body_not_trusted() {
+        let (keys, mut headers, now) = botocore_request();
+        let body = br#"{"maxResults": 1}"#;
+        let other = br#"{"maxResults": 2}"#;
+        let forged = hex(&Sha256::digest(other));
+        headers.insert(
+            "x-amz-content-sha256",
+            forged.parse().unwrap_or_else(|_| unreachable!()),
+        );
+        let refused = check(&keys, "POST", "/", "", &headers, other, now);
+        assert_eq!(refused.map_err(|e| e.1), Err("InvalidSignatureException"));
+        let refused = check(&keys, "POST", "/", "", &headers, body, now);
+        assert!(refused.is_err_and(|e| e.2.contains("x-amz-content-sha256")));
+        let unsigned = "UNSIGNED-PAYLOAD"
+            .parse()
+            .unwrap_or_else(|_| unreachable!());
+        headers.insert("x-amz-content-sha256", unsigned);
+        assert!(check(&keys, "POST", "/", "", &headers, body, now).is_err());
+        let honest = hex(&Sha256::digest(body))
+            .parse()
+            .unwrap_or_else(|_| unreachable!());
+        headers.insert("x-amz-content-sha256", honest);
+        assert_eq!(check(&keys, "POST", "/", "", &headers, body, now), Ok(()));
+    }
+
+    /// Issue 9, item 4: SignedHeaders without `host` or the date header were accepted.
+    #[test]
+    fn host_and_the_date_must_be_signed() {
+        let (keys, mut headers, now) = botocore_request();
+        for (signed, missing) in [
+            ("x-amz-date;x-amz-target", "'Host'"),
+            ("host;x-amz-target", "'X-Amz-Date'"),
+        ] {
+            let auth = format!(
+                "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261126/us-east-1/states/aws4_request, SignedHeaders={signed}, Signature={SIGNATURE}"
+            );
+            headers.insert(
+                "authorization",
+                auth.parse().unwrap_or_else(|_| unreachable!()),
+            );
+            let refused = precheck(&keys, "POST", "/", "", &headers, now).err();
+            assert!(
+                refused
+                    .as_ref()
+                    .is_some_and(|e| e.1 == "InvalidSignatureException" && e.2.contains(missing)),
+                "{refused:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_date_header_may_carry_the_time() {
+        assert_eq!(
+            request_timestamp("date", "Thu, 26 Nov 2026 01:00:00 GMT").as_deref(),
+            Some("20261126T010000Z")
+        );
+        assert_eq!(
+            request_timestamp("date", "20261126T010000Z").as_deref(),
+            Some("20261126T010000Z")
+        );
+        assert_eq!(
+            request_timestamp("x-amz-date", "Thu, 26 Nov 2026 01:00:00 GMT"),
+            None
+        );
+        assert_eq!(
+            request_timestamp("date", "Thu, 26 Now 2026 01:00:00 GMT"),
+            None
+        );
     }
 
     /// botocore's signature for the request above.

@@ -5,7 +5,9 @@ mod auth;
 mod aws;
 mod conn;
 mod hex;
+mod intake;
 mod rest;
+mod stall;
 
 use anyhow::{Context, Result, bail};
 use clap::Args as ClapArgs;
@@ -34,7 +36,26 @@ pub(crate) struct Args {
     /// Signature Version 4 made with one of them. Required to listen beyond loopback.
     #[arg(long)]
     access_keys: Option<PathBuf>,
+    /// Open client connections at most (lowered to fit the open-file limit); more wait until one closes.
+    #[arg(long, default_value_t = 1024)]
+    max_connections: usize,
+    /// Bytes of request bodies being received at once, server-wide, beyond 64 KiB each, in MiB; past it
+    /// requests are refused with ThrottlingException.
+    #[arg(long, default_value_t = 64)]
+    body_budget_mib: usize,
+    /// Seconds a connection may take to send a request's headers, and may stay idle between requests.
+    #[arg(long, default_value_t = 10, hide = true)]
+    header_timeout_secs: u64,
+    /// Seconds a client may take to send a request's body, or leave an answer untaken.
+    #[arg(long, default_value_t = 30, hide = true)]
+    body_timeout_secs: u64,
+    /// Seconds a request may take, body and answer included (GetActivityTask long-polls for 60).
+    #[arg(long, default_value_t = 90, hide = true)]
+    request_timeout_secs: u64,
 }
+
+/// Largest request body (a definition may be 1 MiB, and JSON escaping grows it).
+const MAX_BODY: usize = 4 * 1024 * 1024;
 
 pub(crate) fn run(args: &Args) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -92,12 +113,36 @@ async fn serve(args: &Args) -> Result<()> {
         .context("binding the listener")?;
     let addr = listener.local_addr()?;
     println!("listening on http://{addr}");
-    let mut app = aws::router(rt.clone())
+    let limits = conn::Limits {
+        header_timeout: secs(args.header_timeout_secs),
+        request_timeout: secs(args.request_timeout_secs),
+        stall_timeout: secs(args.body_timeout_secs),
+        max_connections: conn::connection_cap(args.max_connections),
+    };
+    let intake = intake::Intake::new(
+        keys,
+        MAX_BODY,
+        secs(args.body_timeout_secs),
+        args.body_budget_mib.saturating_mul(1024 * 1024),
+    );
+    // Outermost first: the deadline covers the intake (signature header check, body read) and the call;
+    // the intake has read and checked the body, under its own limit, before any handler runs.
+    let app = aws::router(rt.clone())
         .merge(rest::router(rt))
-        .layer(axum::middleware::from_fn(conn::deadline));
-    if let Some(keys) = keys {
-        app = app.layer(axum::middleware::from_fn_with_state(keys, auth::verify));
-    }
-    conn::serve(listener, app).await;
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(intake),
+            intake::admit,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            limits.request_timeout,
+            conn::deadline,
+        ));
+    conn::serve(listener, app, limits).await;
     Ok(())
+}
+
+/// Seconds as a duration; 0 would disable nothing sensibly, so it counts as 1.
+fn secs(n: u64) -> std::time::Duration {
+    std::time::Duration::from_secs(n.max(1))
 }

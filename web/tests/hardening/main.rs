@@ -7,5 +7,6 @@ mod api;
 #[path = "../common/mod.rs"]
 mod common;
 
+mod auth;
 mod fuzz;
 mod payloads;
