@@ -88,7 +88,8 @@ fn execute(args: &Args) -> Result<(String, bool)> {
         Arc::new(Exprs::default()),
         Identity::local(&machine, &name, start),
         seed,
-    );
+    )
+    .with_token_key(stepd_runtime::TokenSecret::fresh().0);
     let mut driver = Driver::new(exec);
     driver.push(Event::Start { input });
     loop {

@@ -77,6 +77,8 @@ pub struct Execution {
     pub(crate) input: Value,
     pub(crate) frames: Vec<Option<Frame>>,
     pub(crate) rng: Rng,
+    /// The secret task tokens are minted with (see `token.rs`).
+    pub(crate) tokens: crate::token::Minter,
     /// What each task or timer key is for.
     pub(crate) waits: HashMap<u64, Waiter>,
     next_event_id: u64,
@@ -191,6 +193,7 @@ impl Execution {
             input: Value::Null,
             frames: Vec::new(),
             rng: Rng::new(seed),
+            tokens: crate::token::Minter::default(),
             waits: HashMap::new(),
             next_event_id: 1,
             next_key: 1,
@@ -204,6 +207,14 @@ impl Execution {
             fanout_budget: crate::fanout::Budget::default(),
             history_full: false,
         }
+    }
+
+    /// Gives the execution the secret its task tokens are minted with, so they cannot be guessed from
+    /// anything it reveals. Without one (executions recorded before tokens had a secret, tests) tokens come
+    /// from the seeded generator, as they always did for those executions.
+    pub fn with_token_key(mut self, key: crate::TokenKey) -> Execution {
+        self.tokens = crate::token::Minter(Some(key));
+        self
     }
 
     /// How the execution ended, once it has.

@@ -22,6 +22,7 @@ mod jsonpath;
 mod random;
 mod step;
 mod task;
+mod token;
 mod wait;
 
 pub use clock::{Millis, iso8601, parse_timestamp};
@@ -34,3 +35,4 @@ pub use failure::Failure;
 pub use fanout::MAX_FANOUT_BYTES;
 pub use history::{Details, HistoryEvent, Kind as HistoryKind};
 pub use task::is_activity;
+pub use token::TokenKey;

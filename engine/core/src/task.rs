@@ -27,13 +27,15 @@ pub(crate) fn task(exec: &mut Execution, f: FrameId, state: &State, raw: &Value)
     // Callback tasks and activity tasks are answered by token.
     let callback = t.resource.ends_with(".waitForTaskToken") || is_activity(&t.resource);
     let task_key = exec.key();
-    let token = callback.then(|| {
-        format!(
+    let token = callback.then(|| match &exec.tokens.0 {
+        Some(key) => crate::token::mint(key, task_key),
+        // Executions recorded without a secret replay the tokens they handed out then.
+        None => format!(
             "{:016x}{:016x}{:x}",
             exec.rng.next_u64(),
             exec.rng.next_u64(),
             task_key
-        )
+        ),
     });
     let prepared = with_env(
         exec,

@@ -78,8 +78,8 @@ impl Writer {
                 Err(Error::ExecutionAlreadyExists(arn))
             };
         }
-        // The seed makes task tokens unguessable: it comes from the OS's randomness (std seeds its hasher
-        // keys from it) mixed with a counter.
+        // The seed feeds jitter, UUIDs and random numbers, which an execution reveals; its task tokens
+        // come from a separate secret (`token_key`) that it never reveals.
         self.seeds = self.seeds.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let seed = fresh_seed(self.seeds);
         let record = ExecutionRecord {
@@ -93,6 +93,7 @@ impl Writer {
             input: input.clone(),
             start: now,
             seed,
+            token_key: Some(records::TokenSecret::fresh()),
             stop: None,
             outcome: None,
             redrive_count: 0,
@@ -377,5 +378,9 @@ pub(crate) fn execution(record: &ExecutionRecord, (def, exprs): &Compiled) -> Ex
     if !record.role_arn.is_empty() {
         identity.role_arn = record.role_arn.clone();
     }
-    Execution::new(Arc::clone(def), Arc::clone(exprs), identity, record.seed)
+    let exec = Execution::new(Arc::clone(def), Arc::clone(exprs), identity, record.seed);
+    match &record.token_key {
+        Some(secret) => exec.with_token_key(secret.0),
+        None => exec,
+    }
 }

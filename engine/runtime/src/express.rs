@@ -35,12 +35,10 @@ pub(crate) async fn run(
     let start = identity.start_time;
     let execution_arn = identity.execution_arn.clone();
     let (def, exprs) = compiled;
-    let mut driver = Driver::new(Execution::new(
-        Arc::clone(def),
-        Arc::clone(exprs),
-        identity,
-        seed,
-    ));
+    let mut driver = Driver::new(
+        Execution::new(Arc::clone(def), Arc::clone(exprs), identity, seed)
+            .with_token_key(crate::records::TokenSecret::fresh().0),
+    );
     driver.push(Event::Start { input });
     let (tx, mut rx) = mpsc::unbounded_channel::<(u64, Result<Value, TaskError>)>();
     loop {

@@ -41,7 +41,7 @@ pub use follow::Follower;
 pub use reads::ExecutionFilter;
 pub use records::{
     ActivityRecord, ExecutionRecord, JournalEntry, OutboxEntry, Parked, StateMachineRecord,
-    TokenTarget,
+    TokenSecret, TokenTarget,
 };
 pub use runtime::{Config, MachineSpec, Runtime};
 pub use tags::{MAX_TAGS, Tags};

@@ -60,6 +60,9 @@ pub struct ExecutionRecord {
     pub input: serde_json::Value,
     pub start: Millis,
     pub seed: u64,
+    /// The secret its task tokens are minted with (absent in records written before tokens had one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_key: Option<TokenSecret>,
     pub stop: Option<Millis>,
     pub outcome: Option<Outcome>,
     /// How many times RedriveExecution restarted it, and when last.
@@ -70,6 +73,48 @@ pub struct ExecutionRecord {
     /// The client tokens of the last ten redrives (a retried request answers the redrive it made).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub redrive_tokens: Vec<String>,
+}
+
+/// A task-token secret: stored as hex, never shown by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TokenSecret(pub stepd_core::TokenKey);
+
+impl TokenSecret {
+    /// 256 bits from the operating system's CSPRNG.
+    pub fn fresh() -> TokenSecret {
+        let mut key = [0u8; 32];
+        // Without the OS's randomness no token could be trusted; there is nothing sensible to go on with.
+        getrandom::getrandom(&mut key).expect("the operating system's random source");
+        TokenSecret(key)
+    }
+}
+
+impl std::fmt::Debug for TokenSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenSecret(..)")
+    }
+}
+
+impl Serialize for TokenSecret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let hex: String = self.0.iter().map(|b| format!("{b:02x}")).collect();
+        s.serialize_str(&hex)
+    }
+}
+
+impl<'de> Deserialize<'de> for TokenSecret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let hex = String::deserialize(d)?;
+        let bad = || serde::de::Error::custom("a token secret is 64 hex digits");
+        if hex.len() != 64 || !hex.is_ascii() {
+            return Err(bad());
+        }
+        let mut key = [0u8; 32];
+        for (i, b) in key.iter_mut().enumerate() {
+            *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
+        }
+        Ok(TokenSecret(key))
+    }
 }
 
 fn is_zero(n: &u64) -> bool {

@@ -162,7 +162,8 @@ async fn run_harness(
         Arc::new(Exprs::default()),
         identity,
         now as u64,
-    );
+    )
+    .with_token_key(crate::records::TokenSecret::fresh().0);
     let mut driver = Driver::new(exec);
     driver.push(Event::Start { input });
     let mut clock = now;

@@ -10,3 +10,4 @@ mod common;
 mod auth;
 mod fuzz;
 mod payloads;
+mod tokens;
