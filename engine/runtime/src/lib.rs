@@ -18,6 +18,7 @@ mod error;
 mod executions;
 mod express;
 mod follow;
+mod history;
 mod inspect;
 mod quarantine;
 mod reads;
@@ -38,6 +39,7 @@ pub use aliases::{AliasRecord, split_alias};
 pub use error::Error;
 pub use express::SyncOutcome;
 pub use follow::Follower;
+pub use history::{HistoryPage, HistoryQuery, PAGE_BYTES};
 pub use reads::ExecutionFilter;
 pub use records::{
     ActivityRecord, ExecutionRecord, JournalEntry, OutboxEntry, Parked, StateMachineRecord,

@@ -18,6 +18,28 @@ pub struct ExecutionFilter<'a> {
 }
 
 impl Runtime {
+    /// Runs a heavy read (a listing, a history page, a validation) on tokio's blocking threads, one of at
+    /// most `Config::readers` at a time, so the async workers stay free for cheap requests and commits.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Runtime) -> Result<T, Error> + Send + 'static,
+    ) -> Result<T, Error> {
+        let turn = self
+            .readers
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| Error::Closed)?;
+        let rt = self.clone();
+        // The turn is held until the read ends, even if the caller stops waiting for it.
+        tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            f(&rt)
+        })
+        .await
+        .map_err(|e| Error::Corrupt(format!("a read failed: {e}")))?
+    }
+
     /// One alias.
     pub fn alias(&self, arn: &str) -> Result<crate::AliasRecord, Error> {
         let missing = || Error::ResourceNotFound(arn.to_string());
@@ -73,6 +95,11 @@ impl Runtime {
             .store
             .scan(Table::StateMachines, &Range::all(), usize::MAX, false)?;
         rows.iter().map(|(_, v)| records::from_bytes(v)).collect()
+    }
+
+    /// The text of a definition by its id (a machine's `definition_id`, a version's).
+    pub fn definition_text(&self, id: &str) -> Result<String, Error> {
+        crate::definitions::text(&*self.store, id)
     }
 
     /// One state machine.
@@ -203,11 +230,7 @@ impl Runtime {
     /// last (for streams that follow a running execution).
     pub fn follow(&self, execution: &str) -> Result<crate::Follower, Error> {
         let record = self.describe_execution(execution)?;
-        let compiled = self
-            .definitions
-            .lock()
-            .map_err(|_| Error::Closed)?
-            .get(&*self.store, &record.definition_id)?;
+        let compiled = self.definitions.get(&*self.store, &record.definition_id)?;
         let exec = crate::executions::execution(&record, &compiled);
         Ok(crate::Follower::new(Arc::clone(&self.store), record, exec))
     }

@@ -10,8 +10,8 @@ use stepd_store::Key;
 pub struct StateMachineRecord {
     pub arn: String,
     pub name: String,
-    pub definition: String,
-    /// The id under which `definition` is kept in the `definitions` table.
+    /// The id of its current definition, whose text is kept in the `definitions` table (records once held
+    /// the text too; a field no longer read is ignored).
     pub definition_id: String,
     pub created: Millis,
     /// DeleteStateMachine was asked while executions ran; the record goes when the last one finishes.

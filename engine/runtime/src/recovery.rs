@@ -17,11 +17,8 @@ pub(crate) fn recover(w: &mut Writer) -> Result<Redeliver, Error> {
         .store
         .scan(Table::StateMachines, &Range::all(), usize::MAX, false)?
     {
+        // Definitions are parsed when first used, not here: start-up does not grow with them.
         let sm: StateMachineRecord = records::from_bytes(&v)?;
-        if !w.definitions.contains(&sm.definition_id) {
-            let compiled = crate::definitions::compile(&sm.definition, &sm.definition_id)?;
-            w.definitions.insert(sm.definition_id.clone(), compiled);
-        }
         if sm.express
             && let Ok(mut set) = w.express.write()
         {

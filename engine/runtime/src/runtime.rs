@@ -27,6 +27,12 @@ pub struct Config {
     pub cache: usize,
     /// What runs Task resources other than callbacks and activities (the first that claims one runs it).
     pub adapters: Vec<Arc<dyn crate::Adapter>>,
+    /// How many heavy reads (`Runtime::read`: listings, history replays, validation) run at once, off the
+    /// async workers; the others wait their turn, so they cannot starve cheap requests of the CPU.
+    pub readers: usize,
+    /// Bytes of definition text whose parsed form stays in memory (a parsed definition is about ten
+    /// times its text); others are parsed again when used.
+    pub definition_cache: usize,
 }
 
 impl Default for Config {
@@ -40,6 +46,9 @@ impl Default for Config {
             sweep_every: std::time::Duration::from_secs(60),
             cache: 10_000,
             adapters: crate::adapters::builtin(),
+            // Half the cores: the other half stays for the writer and the cheap requests.
+            readers: std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
+            definition_cache: 8 << 20,
         }
     }
 }
@@ -79,8 +88,8 @@ impl MachineSpec {
 pub struct Runtime {
     requests: mpsc::UnboundedSender<Request>,
     pub(crate) store: Arc<dyn Store>,
-    /// Parsed definitions for deriving histories (the writer keeps its own).
-    pub(crate) definitions: Arc<std::sync::Mutex<crate::definitions::Definitions>>,
+    /// Parsed definitions (shared with the writer).
+    pub(crate) definitions: crate::definitions::Definitions,
     pub(crate) arns: records::Arns,
     adapters: Arc<[Arc<dyn crate::Adapter>]>,
     clock: fn() -> Millis,
@@ -89,6 +98,8 @@ pub struct Runtime {
     express: Arc<std::sync::RwLock<std::collections::HashSet<String>>>,
     /// Why the writer stopped, once it has (set before it drops the requests it was holding).
     halted: Arc<std::sync::OnceLock<String>>,
+    /// Turns for heavy reads (see `Config::readers`).
+    pub(crate) readers: Arc<tokio::sync::Semaphore>,
 }
 
 impl Runtime {
@@ -107,7 +118,7 @@ impl Runtime {
             clock: config.clock,
             machines: HashMap::new(),
             express: Arc::default(),
-            definitions: crate::definitions::Definitions::default(),
+            definitions: crate::definitions::Definitions::new(config.definition_cache),
             live: HashMap::new(),
             cache: config.cache.max(1),
             uses: 0,
@@ -127,6 +138,7 @@ impl Runtime {
             seeds: (config.clock)() as u64,
         };
         let adapters = Arc::clone(&writer.adapters);
+        let definitions = writer.definitions.clone();
         let express = Arc::clone(&writer.express);
         let redeliver = crate::recovery::recover(&mut writer)?;
         for (execution, task, entry) in redeliver {
@@ -153,13 +165,14 @@ impl Runtime {
         Ok(Runtime {
             requests: tx,
             store,
-            definitions: Arc::default(),
+            definitions,
             arns,
             adapters,
             clock: config.clock,
             changes,
             express,
             halted,
+            readers: Arc::new(tokio::sync::Semaphore::new(config.readers.max(1))),
         })
     }
 
@@ -231,7 +244,19 @@ impl Runtime {
         &self,
         spec: MachineSpec,
     ) -> Result<(String, Option<String>), Error> {
-        self.ask(|reply| Request::Register { spec, reply }).await
+        // Checked here, off the async workers, not in the writer: a 1 MiB definition takes long enough to
+        // check that it would hold up every commit behind it.
+        let (spec, def) = self
+            .read(move |_| {
+                if !records::valid_name(&spec.name) {
+                    return Err(Error::InvalidName(spec.name));
+                }
+                let def = crate::definitions::validated(&spec.definition, spec.express)?;
+                Ok((spec, def))
+            })
+            .await?;
+        self.ask(|reply| Request::Register { spec, def, reply })
+            .await
     }
 
     /// StartSyncExecution: runs an EXPRESS machine's execution to its end in memory and answers how it
@@ -309,11 +334,7 @@ impl Runtime {
             return Err(Error::StateMachineTypeNotSupported(machine.to_string()));
         }
         let id = definition_id.unwrap_or(m.definition_id);
-        let compiled = self
-            .definitions
-            .lock()
-            .map_err(|_| Error::Closed)?
-            .get(&*self.store, &id)?;
+        let compiled = self.definitions.get(&*self.store, &id)?;
         let now = (self.clock)();
         let seed = {
             use std::hash::{BuildHasher, Hasher};
@@ -343,7 +364,22 @@ impl Runtime {
         publish: Option<&str>,
     ) -> Result<crate::Updated, Error> {
         let arn = arn.to_string();
-        let definition = definition.map(str::to_string);
+        let definition = match definition {
+            None => None,
+            Some(text) => {
+                // Checked off the writer (see `create_state_machine`) as the machine's type asks; the
+                // writer checks again only if the type changed in between (the machine was replaced).
+                let express = self.state_machine(&arn)?.express;
+                let text = text.to_string();
+                Some(
+                    self.read(move |_| {
+                        let def = crate::definitions::validated(&text, express)?;
+                        Ok(crate::versions::Checked { text, def, express })
+                    })
+                    .await?,
+                )
+            }
+        };
         let role_arn = role_arn.map(str::to_string);
         let publish = publish.map(str::to_string);
         self.ask(|reply| Request::Update {

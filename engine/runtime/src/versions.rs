@@ -10,6 +10,14 @@ use serde::{Deserialize, Serialize};
 use stepd_core::Millis;
 use stepd_store::{Batch, Key, Range, Table};
 
+/// A new definition for UpdateStateMachine, checked before it reaches the writer, and the machine type it
+/// was checked as.
+pub(crate) struct Checked {
+    pub text: String,
+    pub def: stepd_asl::model::Definition,
+    pub express: bool,
+}
+
 /// A published version.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct VersionRecord {
@@ -125,19 +133,21 @@ impl Writer {
     pub(crate) fn update(
         &mut self,
         arn: &str,
-        definition: Option<String>,
+        definition: Option<Checked>,
         role_arn: Option<String>,
         publish: Option<String>,
         now: Millis,
         batch: &mut Batch,
     ) -> Result<Updated, Error> {
         let express = self.active(arn)?.express;
-        if let Some(text) = definition {
-            let def = crate::definitions::validated(&text, express)?;
-            let id = self.keep_definition(&text, def, batch);
-            let m = self.active(arn)?;
-            m.definition = text;
-            m.definition_id = id;
+        if let Some(checked) = definition {
+            let def = if checked.express == express {
+                checked.def
+            } else {
+                crate::definitions::validated(&checked.text, express)?
+            };
+            let id = self.keep_definition(&checked.text, def, batch);
+            self.active(arn)?.definition_id = id;
         }
         let m = self.active(arn)?;
         if let Some(role) = role_arn {

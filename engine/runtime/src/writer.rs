@@ -26,12 +26,14 @@ pub(crate) enum Request {
     /// machine's ARN and the version's.
     Register {
         spec: crate::MachineSpec,
+        /// The spec's definition, checked.
+        def: stepd_asl::model::Definition,
         reply: oneshot::Sender<Result<(String, Option<String>), Error>>,
     },
     /// UpdateStateMachine (see `versions`).
     Update {
         arn: String,
-        definition: Option<String>,
+        definition: Option<crate::versions::Checked>,
         role_arn: Option<String>,
         publish: Option<String>,
         reply: oneshot::Sender<Result<crate::Updated, Error>>,
@@ -177,7 +179,7 @@ pub(crate) struct Writer {
     /// The EXPRESS machines' ARNs, shared with the `Runtime` handle (their executions never reach the
     /// writer, and StartExecution should not read the store to find that out).
     pub express: Arc<std::sync::RwLock<HashSet<String>>>,
-    /// Parsed definitions by id (the machines' current ones, and older ones parked executions still use).
+    /// Parsed definitions by id, a bounded cache shared with the `Runtime` handle.
     pub definitions: crate::definitions::Definitions,
     /// Executions in memory (a cache: every running execution can be rebuilt from the store).
     pub live: HashMap<String, Live>,
@@ -308,9 +310,13 @@ impl Writer {
 
     fn handle(&mut self, request: Request, now: Millis, batch: &mut Batch, after: &mut Vec<After>) {
         match request {
-            Request::Register { mut spec, reply } => {
+            Request::Register {
+                mut spec,
+                def,
+                reply,
+            } => {
                 let publish = spec.publish.take();
-                let result = self.register(spec, now, batch).and_then(|arn| {
+                let result = self.register(spec, def, now, batch).and_then(|arn| {
                     let version = match publish {
                         Some(d) => Some(self.publish(&arn, None, d, now, batch)?.arn),
                         None => None,
@@ -511,6 +517,7 @@ impl Writer {
     fn register(
         &mut self,
         spec: crate::MachineSpec,
+        def: stepd_asl::model::Definition,
         now: Millis,
         batch: &mut Batch,
     ) -> Result<String, Error> {
@@ -522,10 +529,6 @@ impl Writer {
             express,
             ..
         } = spec;
-        if !records::valid_name(&name) {
-            return Err(Error::InvalidName(name));
-        }
-        let def = crate::definitions::validated(&definition, express)?;
         let arn = format!(
             "arn:aws:states:{}:{}:stateMachine:{name}",
             self.region, self.account
@@ -535,7 +538,9 @@ impl Writer {
         if let Some(existing) = self.machines.get(&arn) {
             return if existing.deleting {
                 Err(Error::StateMachineDeleting(arn))
-            } else if existing.definition == definition && existing.express == express {
+            } else if existing.definition_id == crate::definitions::id_of(&definition)
+                && existing.express == express
+            {
                 Ok(arn)
             } else {
                 Err(Error::StateMachineAlreadyExists(arn))
@@ -545,7 +550,6 @@ impl Writer {
         let record = StateMachineRecord {
             arn: arn.clone(),
             name,
-            definition,
             definition_id,
             created: now,
             deleting: false,

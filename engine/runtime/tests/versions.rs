@@ -61,7 +61,8 @@ fn executions_keep_their_definition_and_versions_run_theirs() {
             updated.version_arn.as_deref(),
             Some(format!("{sm}:2").as_str())
         );
-        assert_eq!(rt.state_machine(&sm).unwrap().definition, definition("two"));
+        let current = rt.state_machine(&sm).unwrap().definition_id;
+        assert_eq!(rt.definition_text(&current).unwrap(), definition("two"));
         let again = rt.publish_version(&sm, None, "same").await.unwrap();
         assert_eq!(
             again.arn,

@@ -234,12 +234,13 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
             Ok(out)
         }
         "ValidateStateMachineDefinition" => {
-            let report = stepd_asl::validate(
-                field(input, "definition")?,
-                stepd_asl::Options {
-                    express: optional(input, "type")? == Some("EXPRESS"),
-                },
+            let (text, express) = (
+                field(input, "definition")?.to_string(),
+                optional(input, "type")? == Some("EXPRESS"),
             );
+            let report = rt
+                .read(move |_| Ok(stepd_asl::validate(&text, stepd_asl::Options { express })))
+                .await?;
             Ok(
                 json!({"result": if report.is_valid() { "OK" } else { "FAIL" }, "diagnostics": report.diagnostics, "truncated": false}),
             )
@@ -277,23 +278,21 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
             Ok(out)
         }
         "GetExecutionHistory" => {
-            let arn = field(input, "executionArn")?;
-            rt.describe_execution(arn)?;
-            let mut events = rt.history(arn)?;
-            if input.get("reverseOrder") == Some(&Value::Bool(true)) {
-                events.reverse();
+            let arn = field(input, "executionArn")?.to_string();
+            let query = stepd_runtime::HistoryQuery {
+                reverse: input.get("reverseOrder") == Some(&Value::Bool(true)),
+                include_data: input.get("includeExecutionData") != Some(&Value::Bool(false)),
+                after: optional(input, "nextToken")?
+                    .map(|t| t.parse::<u64>().map_err(|_| invalid_token()))
+                    .transpose()?,
+                limit: max_results(input),
+            };
+            let page = rt.read(move |rt| rt.history_page(&arn, &query)).await?;
+            let mut out = json!({ "events": page.events });
+            if let Some(n) = page.next {
+                out["nextToken"] = json!(n.to_string());
             }
-            if input.get("includeExecutionData") == Some(&Value::Bool(false)) {
-                // Leave out the data (inputs and outputs), keep the events' shape.
-                for details in events.iter_mut().filter_map(Value::as_object_mut) {
-                    for d in details.values_mut().filter_map(Value::as_object_mut) {
-                        for k in ["input", "output", "parameters"] {
-                            d.remove(k);
-                        }
-                    }
-                }
-            }
-            page(input, events, "events")
+            Ok(out)
         }
         "SendTaskSuccess" => {
             let token = token(input)?;
@@ -330,19 +329,31 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
             if stepd_runtime::split_version(arn).is_some() {
                 return versions::describe(rt, arn);
             }
-            Ok(describe_machine(&rt.state_machine(arn)?))
+            let arn = arn.to_string();
+            Ok(rt
+                .read(move |rt| {
+                    let m = rt.state_machine(&arn)?;
+                    describe_machine(rt, &m, &m.definition_id)
+                })
+                .await?)
         }
         op if versions::OPS.contains(&op) => versions::handle(rt, op, input).await,
         op if aliases::OPS.contains(&op) => aliases::handle(rt, op, input).await,
         "DescribeStateMachineForExecution" => {
-            let record = rt.describe_execution(field(input, "executionArn")?)?;
-            Ok(describe_machine(
-                &rt.state_machine(&record.state_machine_arn)?,
-            ))
+            // The definition the execution runs with, which an update may since have replaced.
+            let arn = field(input, "executionArn")?.to_string();
+            Ok(rt
+                .read(move |rt| {
+                    let record = rt.describe_execution(&arn)?;
+                    let m = rt.state_machine(&record.state_machine_arn)?;
+                    describe_machine(rt, &m, &record.definition_id)
+                })
+                .await?)
         }
         "ListStateMachines" => {
             let all: Vec<Value> = rt
-                .state_machines()?
+                .read(|rt| rt.state_machines())
+                .await?
                 .into_iter()
                 .map(|m| json!({"stateMachineArn": m.arn, "name": m.name, "type": if m.express { "EXPRESS" } else { "STANDARD" }, "creationDate": seconds(m.created)}))
                 .collect();
@@ -370,16 +381,21 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
                     ));
                 }
             };
-            let filter = stepd_runtime::ExecutionFilter {
-                status: optional(input, "statusFilter")?,
-                redriven,
-            };
+            let status = optional(input, "statusFilter")?.map(str::to_string);
             let after = match optional(input, "nextToken")? {
                 Some(t) => Some(unhex(t).ok_or(Error::InvalidCursor)?),
                 None => None,
             };
-            let (records, next) =
-                rt.list_executions(sm, &filter, after.as_deref(), max_results(input))?;
+            let (sm, limit) = (sm.to_string(), max_results(input));
+            let (records, next) = rt
+                .read(move |rt| {
+                    let filter = stepd_runtime::ExecutionFilter {
+                        status: status.as_deref(),
+                        redriven,
+                    };
+                    rt.list_executions(&sm, &filter, after.as_deref(), limit)
+                })
+                .await?;
             let items: Vec<Value> = records
                 .iter()
                 .map(|r| {
@@ -439,7 +455,8 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
         }
         "ListActivities" => {
             let all: Vec<Value> = rt
-                .activities()?
+                .read(|rt| rt.activities())
+                .await?
                 .into_iter()
                 .map(|a| json!({"activityArn": a.arn, "name": a.name, "creationDate": seconds(a.created)}))
                 .collect();
@@ -502,9 +519,18 @@ fn activity(rt: &Runtime, arn: &str) -> Result<stepd_runtime::ActivityRecord, Ap
     })
 }
 
-pub(super) fn describe_machine(m: &stepd_runtime::StateMachineRecord) -> Value {
-    json!({"stateMachineArn": m.arn, "name": m.name, "status": if m.deleting { "DELETING" } else { "ACTIVE" }, "definition": m.definition,
-        "roleArn": role(m), "type": if m.express { "EXPRESS" } else { "STANDARD" }, "creationDate": seconds(m.created), "revisionId": m.definition_id})
+/// DescribeStateMachine's answer, with the definition whose id is `definition_id` (the machine's current
+/// one, or the one an execution ran with).
+pub(super) fn describe_machine(
+    rt: &Runtime,
+    m: &stepd_runtime::StateMachineRecord,
+    definition_id: &str,
+) -> Result<Value, Error> {
+    let definition = rt.definition_text(definition_id)?;
+    Ok(
+        json!({"stateMachineArn": m.arn, "name": m.name, "status": if m.deleting { "DELETING" } else { "ACTIVE" }, "definition": definition,
+        "roleArn": role(m), "type": if m.express { "EXPRESS" } else { "STANDARD" }, "creationDate": seconds(m.created), "revisionId": definition_id}),
+    )
 }
 
 /// `maxResults`: 0 or absent means 100; AWS allows at most 1000.
@@ -517,13 +543,15 @@ fn max_results(input: &Value) -> usize {
         .min(1000) as usize
 }
 
+fn invalid_token() -> ApiError {
+    ApiError("InvalidToken", "Invalid pagination token".into())
+}
+
 /// One page of a list (`maxResults` up to 1,000, default 100; `nextToken` is the offset).
 fn page(input: &Value, all: Vec<Value>, key: &str) -> Result<Value, ApiError> {
     let max = max_results(input);
     let start = match optional(input, "nextToken")? {
-        Some(t) => t
-            .parse::<usize>()
-            .map_err(|_| ApiError("InvalidToken", "Invalid pagination token".into()))?,
+        Some(t) => t.parse::<usize>().map_err(|_| invalid_token())?,
         None => 0,
     };
     let mut out = json!({ key: all.iter().skip(start).take(max).cloned().collect::<Vec<_>>() });

@@ -158,7 +158,8 @@ async fn openapi() -> Response {
 
 async fn list_machines(State(rt): State<Runtime>) -> Answer {
     let machines: Vec<Value> = rt
-        .state_machines()?
+        .read(|rt| rt.state_machines())
+        .await?
         .into_iter()
         .map(|m| json!({"name": m.name, "stateMachineArn": m.arn, "creationDate": seconds(m.created)}))
         .collect();
@@ -166,8 +167,14 @@ async fn list_machines(State(rt): State<Runtime>) -> Answer {
 }
 
 async fn describe_one(State(rt): State<Runtime>, Names(machine): Names<String>) -> Answer {
-    let m = rt.state_machine(&rt.state_machine_arn(&machine))?;
-    ok(StatusCode::OK, describe_machine(&m))
+    let arn = rt.state_machine_arn(&machine);
+    let described = rt
+        .read(move |rt| {
+            let m = rt.state_machine(&arn)?;
+            describe_machine(rt, &m, &m.definition_id)
+        })
+        .await?;
+    ok(StatusCode::OK, described)
 }
 
 /// Creates the machine from the raw ASL body, or gives an existing one this definition (running
@@ -233,16 +240,9 @@ async fn start(
     )
 }
 
-/// Newest first; `?status=RUNNING`, `?limit=N` (default 100, at most 1000), `?next=` from the last page.
-async fn list_executions(
-    State(rt): State<Runtime>,
-    Names(machine): Names<String>,
-    RawQuery(query): RawQuery,
-) -> Answer {
-    let arn = rt.state_machine_arn(&machine);
-    rt.state_machine(&arn)?;
-    // The same rules as ListExecutions' `maxResults` and `statusFilter` (0 means the default).
-    let limit = match param(&query, "limit")? {
+/// `?limit=N`: 0 or absent means 100, at most 1000 (as the API's `maxResults`).
+fn limit(query: &Option<String>) -> Result<usize, ApiError> {
+    Ok(match param(query, "limit")? {
         None => 100,
         Some(l) => match l.parse::<usize>() {
             Ok(0) => 100,
@@ -254,17 +254,33 @@ async fn list_executions(
                 ));
             }
         },
-    };
+    })
+}
+
+/// Newest first; `?status=RUNNING`, `?limit=N` (default 100, at most 1000), `?next=` from the last page.
+async fn list_executions(
+    State(rt): State<Runtime>,
+    Names(machine): Names<String>,
+    RawQuery(query): RawQuery,
+) -> Answer {
+    let arn = rt.state_machine_arn(&machine);
+    rt.state_machine(&arn)?;
+    // The same rules as ListExecutions' `maxResults` and `statusFilter` (0 means the default).
+    let limit = limit(&query)?;
     let after = match param(&query, "next")? {
         Some(t) => Some(unhex(&t).ok_or(ApiError("InvalidToken", "Invalid Token: 'next'".into()))?),
         None => None,
     };
     let status = enum_param(&query, "status", "ExecutionStatus")?;
-    let filter = stepd_runtime::ExecutionFilter {
-        status: status.as_deref(),
-        redriven: None,
-    };
-    let (records, next) = rt.list_executions(&arn, &filter, after.as_deref(), limit)?;
+    let (records, next) = rt
+        .read(move |rt| {
+            let filter = stepd_runtime::ExecutionFilter {
+                status: status.as_deref(),
+                redriven: None,
+            };
+            rt.list_executions(&arn, &filter, after.as_deref(), limit)
+        })
+        .await?;
     let items: Vec<Value> = records.iter().map(describe).collect();
     let mut body = json!({ "executions": items });
     if let Some(n) = next {
@@ -281,12 +297,43 @@ async fn describe_execution(
     ok(StatusCode::OK, describe(&r))
 }
 
+/// One page of the history, oldest first: `?limit=N` (as for executions), `?reverse=true` for newest
+/// first, `?data=false` without inputs and outputs, `?next=` from the last page.
 async fn history(
     State(rt): State<Runtime>,
     Names((machine, execution)): Names<(String, String)>,
+    RawQuery(query): RawQuery,
 ) -> Answer {
-    let events = rt.history(&rt.execution_arn(&machine, &execution))?;
-    ok(StatusCode::OK, json!({ "events": events }))
+    let arn = rt.execution_arn(&machine, &execution);
+    let flag = |name: &str| -> Result<Option<bool>, ApiError> {
+        match param(&query, name)?.as_deref() {
+            None => Ok(None),
+            Some("true") => Ok(Some(true)),
+            Some("false") => Ok(Some(false)),
+            Some(other) => Err(ApiError(
+                "ValidationException",
+                format!("'{name}' must be true or false, not '{other}'"),
+            )),
+        }
+    };
+    let q = stepd_runtime::HistoryQuery {
+        reverse: flag("reverse")?.unwrap_or(false),
+        include_data: flag("data")?.unwrap_or(true),
+        after: match param(&query, "next")? {
+            None => None,
+            Some(t) => Some(
+                t.parse::<u64>()
+                    .map_err(|_| ApiError("InvalidToken", "Invalid Token: 'next'".into()))?,
+            ),
+        },
+        limit: limit(&query)?,
+    };
+    let page = rt.read(move |rt| rt.history_page(&arn, &q)).await?;
+    let mut body = json!({ "events": page.events });
+    if let Some(n) = page.next {
+        body["next"] = json!(n.to_string());
+    }
+    ok(StatusCode::OK, body)
 }
 
 async fn stop(
@@ -303,24 +350,50 @@ async fn stop(
 }
 
 /// Whether a history event ends the execution.
-fn terminal(event: &Value) -> bool {
+fn terminal(event: &stepd_core::HistoryEvent) -> bool {
+    use stepd_core::HistoryKind as K;
     matches!(
-        event["type"].as_str(),
-        Some("ExecutionSucceeded" | "ExecutionFailed" | "ExecutionAborted" | "ExecutionTimedOut")
+        event.kind,
+        K::ExecutionSucceeded | K::ExecutionFailed | K::ExecutionAborted | K::ExecutionTimedOut
     )
 }
 
+/// History events a stream takes from the journal at a time: what a slow reader holds stays this small
+/// (the connection's write stalls before more is read), however long the history is.
+const STREAM_BATCH: usize = 64;
+
 /// What the event stream remembers between events.
 struct Follow {
-    follower: stepd_runtime::Follower,
+    rt: Runtime,
+    /// Lent to a blocking read while it catches up.
+    follower: Option<stepd_runtime::Follower>,
     arn: String,
     changes: tokio::sync::broadcast::Receiver<String>,
-    pending: VecDeque<Event>,
+    pending: VecDeque<stepd_core::HistoryEvent>,
     done: bool,
+}
+
+impl Follow {
+    /// The next batch of committed events, replayed on a blocking thread (`Runtime::read`).
+    async fn catch_up(&mut self) -> Option<Vec<stepd_core::HistoryEvent>> {
+        let mut follower = self.follower.take()?;
+        let (follower, batch) = self
+            .rt
+            .read(move |_| {
+                let batch = follower.next_batch(STREAM_BATCH);
+                Ok((follower, batch))
+            })
+            .await
+            .ok()?;
+        self.follower = Some(follower);
+        batch.ok()
+    }
 }
 
 /// The execution's history so far, then each new event as it commits (`event:` its type, `id:` its id,
 /// `data:` the event as GetExecutionHistory shows it); the stream ends after the execution's last event.
+/// Events are read from the journal a batch at a time and turned into text one at a time, as the client
+/// takes them.
 async fn events(
     State(rt): State<Runtime>,
     Names((machine, execution)): Names<(String, String)>,
@@ -328,8 +401,13 @@ async fn events(
     let arn = rt.execution_arn(&machine, &execution);
     // Listen before reading, so nothing committed in between is missed.
     let changes = rt.subscribe();
+    let follower = {
+        let arn = arn.clone();
+        rt.read(move |rt| rt.follow(&arn)).await?
+    };
     let follow = Follow {
-        follower: rt.follow(&arn)?,
+        rt,
+        follower: Some(follower),
         arn,
         changes,
         pending: VecDeque::new(),
@@ -338,23 +416,21 @@ async fn events(
     let stream = futures_util::stream::unfold(follow, |mut f| async move {
         loop {
             if let Some(e) = f.pending.pop_front() {
-                return Some((Ok(e), f));
+                f.done |= terminal(&e);
+                let v = e.to_aws_json();
+                let event = Event::default()
+                    .event(e.kind.as_str())
+                    .id(e.id.to_string())
+                    .data(v.to_string());
+                return Some((Ok(event), f));
             }
             if f.done {
                 return None;
             }
             // Only the journal entries committed since the last look are read and applied.
-            let Ok(new) = f.follower.next_events() else {
-                return None;
-            };
-            for e in new {
-                f.done |= terminal(&e);
-                let kind = e["type"].as_str().unwrap_or("event").to_string();
-                let id = e["id"].to_string();
-                f.pending
-                    .push_back(Event::default().event(kind).id(id).data(e.to_string()));
-            }
-            if !f.pending.is_empty() {
+            let batch = f.catch_up().await?;
+            if !batch.is_empty() {
+                f.pending.extend(batch);
                 continue;
             }
             loop {

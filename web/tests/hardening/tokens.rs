@@ -41,7 +41,10 @@ fn unmix(z: u64) -> u64 {
 
 /// What the old scheme would have minted next, for each plausible task key: the attack of the review.
 fn predicted_next_tokens(token: &str) -> Vec<String> {
-    let Some(second) = token.get(16..32).and_then(|h| u64::from_str_radix(h, 16).ok()) else {
+    let Some(second) = token
+        .get(16..32)
+        .and_then(|h| u64::from_str_radix(h, 16).ok())
+    else {
         return Vec::new();
     };
     let key = token
