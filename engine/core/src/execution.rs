@@ -91,11 +91,25 @@ pub struct Execution {
     pub(crate) fanout_budget: crate::fanout::Budget,
     /// An event was dropped at the history limit; the execution fails once the step in progress returns.
     pub(crate) history_full: bool,
+    /// The timer that resumes frames a transition left ready when it reached `MAX_TRANSITION_BYTES`.
+    resume: Option<u64>,
     // Scratch for the `apply` in progress.
     pub(crate) now: Millis,
     pub(crate) out: Transition,
+    /// Bytes of payload the events of the transition in progress carry, and the last shared payload
+    /// counted (a state's output is the next state's input: counted once).
+    out_bytes: usize,
+    last_counted: usize,
+    /// Frames ready to step (left over between transitions only after a yield, see `run`).
     pub(crate) ready: VecDeque<FrameId>,
 }
+
+/// How many bytes of payload (state inputs and outputs, task parameters and results) one transition's
+/// events may carry. A loop without Wait or Task runs within one transition, and all its events are held
+/// until it ends — by the writer when it runs, by every reader that replays it — so past this the rest of
+/// the work waits for a timer due at once (a commit later), which bounds them all. The history is the same
+/// either way; only later events' timestamps move by that commit.
+pub const MAX_TRANSITION_BYTES: usize = 1 << 20;
 
 /// What a task or timer key wakes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,6 +120,8 @@ pub(crate) enum Waiter {
     Wait(FrameId),
     Retry(FrameId),
     ExecutionTimeout,
+    /// Go on with the frames a transition left ready (see `MAX_TRANSITION_BYTES`).
+    Resume,
 }
 
 /// A running state machine: where it is and what it waits for.
@@ -206,6 +222,9 @@ impl Execution {
             ready: VecDeque::new(),
             fanout_budget: crate::fanout::Budget::default(),
             history_full: false,
+            resume: None,
+            out_bytes: 0,
+            last_counted: 0,
         }
     }
 
@@ -230,6 +249,8 @@ impl Execution {
     pub fn apply(&mut self, event: Event, now: Millis) -> Result<Transition, Error> {
         self.now = now;
         self.out = Transition::default();
+        self.out_bytes = 0;
+        self.last_counted = 0;
         if event == Event::Redrive {
             self.redrive()?;
             self.run();
@@ -381,14 +402,39 @@ impl Execution {
             return id;
         }
         self.next_event_id += 1;
+        let payload_bytes = self.count_payload(details.as_ref());
         self.out.events.push(HistoryEvent {
             id,
             previous_event_id: previous,
             timestamp: self.now,
             kind,
             details,
+            payload_bytes,
         });
         id
+    }
+
+    /// Adds what an event's details carry to the transition's bytes (measured without recursion) and
+    /// answers it.
+    fn count_payload(&mut self, details: Option<&Details>) -> usize {
+        let shared = match details {
+            None => return 0,
+            Some(Details::Json(v)) => {
+                let n = stepd_asl::limits::measure(v).bytes;
+                self.out_bytes += n;
+                return n;
+            }
+            Some(Details::Entered { input, .. }) => input,
+            Some(Details::Exited { output, .. }) => output,
+        };
+        let at = Arc::as_ptr(shared) as usize;
+        if at == self.last_counted {
+            return 0;
+        }
+        self.last_counted = at;
+        let n = stepd_asl::limits::measure(shared).bytes;
+        self.out_bytes += n;
+        n
     }
 
     /// Emits an event that follows the frame's last one, and makes it the frame's last.
@@ -489,6 +535,15 @@ impl Execution {
                 self.history_limit_reached();
                 break;
             }
+            if self.out_bytes >= MAX_TRANSITION_BYTES {
+                // Yield: the frame waits with the others for the resume timer (one is enough).
+                self.ready.push_front(f);
+                if self.resume.is_none() {
+                    let now = self.now;
+                    self.resume = Some(self.arm_timer(Waiter::Resume, now));
+                }
+                break;
+            }
             crate::step::step(self, f);
         }
         if self.history_full && self.outcome.is_none() {
@@ -504,6 +559,7 @@ impl Execution {
 
     /// Ends the execution: history, cancellation of everything outstanding, the `Finish` effect.
     pub(crate) fn finish(&mut self, outcome: Outcome) {
+        self.resume = None;
         let mut keys: Vec<(u64, Waiter)> = self.waits.drain().collect();
         keys.sort_by_key(|(k, _)| *k);
         for (key, waiter) in keys {
@@ -591,6 +647,8 @@ impl Execution {
             Waiter::Heartbeat(f) => {
                 crate::task::task_timed_out(self, f, failure::HEARTBEAT_TIMEOUT)
             }
+            // `run` goes on with the frames still ready.
+            Waiter::Resume => self.resume = None,
             Waiter::Task(_) => return Err(Error::UnknownTimer(timer)),
         }
         Ok(())

@@ -14,6 +14,9 @@ pub struct HistoryEvent {
     pub kind: Kind,
     /// The event's details (AWS's `<kind>EventDetails`), if it has one.
     pub details: Option<Details>,
+    /// About how many bytes of payload the details add: their JSON's size, or 0 for a state input that
+    /// is the previous event's output (shared, not copied). Readers use it to bound what they hold.
+    pub payload_bytes: usize,
 }
 
 /// Event details. State inputs and outputs are shared with the execution (no copy per event) and turned

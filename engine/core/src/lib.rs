@@ -29,7 +29,7 @@ pub use clock::{Millis, iso8601, parse_timestamp};
 pub use context::Identity;
 pub use driver::Driver;
 pub use event::{Effect, Event, Invocation, Outcome, Transition};
-pub use execution::{Error, Execution, MAX_HISTORY_EVENTS};
+pub use execution::{Error, Execution, MAX_HISTORY_EVENTS, MAX_TRANSITION_BYTES};
 pub use exprs::Exprs;
 pub use failure::Failure;
 pub use fanout::MAX_FANOUT_BYTES;

@@ -470,3 +470,61 @@ fn a_map_that_would_hold_too_much_fails_instead_of_exhausting_memory() {
         "{iterations} iterations kept"
     );
 }
+
+#[test]
+fn a_loop_without_waits_yields_before_its_events_outgrow_a_transition() {
+    // 300 rounds copying a 100 KB string: 60 MB of state inputs and outputs in one transition, held by
+    // the writer and by every reader replaying it. Past MAX_TRANSITION_BYTES the rest waits for a timer
+    // due at once; the history is the one an uninterrupted run gives.
+    let def = json!({"StartAt": "Grow", "States": {
+        "Grow": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, 1)", "pad.$": "$.pad"},
+                 "Next": "Again"},
+        "Again": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericLessThan": 300, "Next": "Grow"}],
+                  "Default": "Done"},
+        "Done": {"Type": "Succeed"}}});
+    let input = json!({"n": 0, "pad": "x".repeat(100_000)});
+    let mut exec = common::execution(&def, 1);
+    let first = exec
+        .apply(
+            Event::Start {
+                input: input.clone(),
+            },
+            T0,
+        )
+        .unwrap();
+    let resume: Vec<(u64, i64)> = first
+        .effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::ArmTimer { timer, due } => Some((*timer, *due)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(resume.len(), 1, "one resume timer: {:?}", first.effects);
+    assert_eq!(resume[0].1, T0, "due at once");
+    let carried: usize = first.events.len();
+    assert!(
+        carried < 300 * 4 / 2,
+        "the first transition stopped early ({carried} events)"
+    );
+    assert!(exec.outcome().is_none());
+    // Driven to the end (the resume timers fire), the run succeeds with every round in its history.
+    let r = run(&def, input, &[]);
+    assert!(
+        matches!(r.outcome, Outcome::Succeeded { .. }),
+        "{:?}",
+        line(&r.outcome)
+    );
+    let rounds = r
+        .history
+        .iter()
+        .filter(|e| e.kind == HistoryKind::PassStateExited)
+        .count();
+    assert_eq!(rounds, 300);
+    let ids: Vec<u64> = r.history.iter().map(|e| e.id).collect();
+    assert_eq!(
+        ids,
+        (1..=ids.len() as u64).collect::<Vec<_>>(),
+        "ids contiguous"
+    );
+}

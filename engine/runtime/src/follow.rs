@@ -44,14 +44,15 @@ impl Follower {
         Ok(events)
     }
 
-    /// Up to about `max` of the events committed since the last call: whole transitions are applied until
-    /// `max` is reached (one transition may add more), so what a slow reader holds stays bounded however
+    /// Up to about `max` of the events committed since the last call, or about `max_bytes` of their
+    /// payloads: whole transitions are applied until either is reached (one transition may add more), so what a slow reader holds stays bounded however
     /// long the history is. Empty when nothing new was committed.
-    pub fn next_batch(&mut self, max: usize) -> Result<Vec<HistoryEvent>, Error> {
-        let mut events = Vec::new();
+    pub fn next_batch(&mut self, max: usize, max_bytes: usize) -> Result<Vec<HistoryEvent>, Error> {
+        let (mut events, mut bytes) = (Vec::new(), 0usize);
         self.catch_up_while(|t| {
             events.extend(t.events.iter().cloned());
-            if events.len() >= max {
+            bytes += t.events.iter().map(|e| e.payload_bytes).sum::<usize>();
+            if events.len() >= max || bytes >= max_bytes {
                 ControlFlow::Break(())
             } else {
                 ControlFlow::Continue(())

@@ -54,65 +54,139 @@ fn shown(e: &HistoryEvent, include_data: bool) -> (Value, usize) {
     (v, size)
 }
 
+/// Where a forward page stopped: the replica that produced it, positioned after its last journal entry,
+/// and the events of that entry the page had no room for. The next page (whose `after` is this `after`)
+/// goes on from here instead of replaying from the start, so paging through a history costs one replay.
+pub(crate) struct Cursor {
+    arn: String,
+    after: u64,
+    follower: crate::Follower,
+    leftover: VecDeque<HistoryEvent>,
+}
+
+/// How many cursors are kept (the oldest is forgotten; its next page replays from the start).
+const CURSORS: usize = 16;
+
+/// Cursors kept between pages (shared by the `Runtime` handle's clones).
+pub(crate) type Cursors = std::sync::Arc<std::sync::Mutex<VecDeque<Cursor>>>;
+
 impl Runtime {
+    fn take_cursor(&self, arn: &str, after: u64) -> Option<Cursor> {
+        let mut cursors = self.cursors.lock().unwrap_or_else(|e| e.into_inner());
+        let at = cursors
+            .iter()
+            .position(|c| c.after == after && c.arn == arn)?;
+        cursors.remove(at)
+    }
+
+    fn keep_cursor(&self, cursor: Cursor) {
+        let mut cursors = self.cursors.lock().unwrap_or_else(|e| e.into_inner());
+        if cursors.len() >= CURSORS {
+            cursors.pop_front();
+        }
+        cursors.push_back(cursor);
+    }
+
     /// One page of the execution's history.
     pub fn history_page(&self, execution: &str, q: &HistoryQuery) -> Result<HistoryPage, Error> {
         let limit = q.limit.max(1);
-        let mut follower = self.follow(execution)?;
         if !q.reverse {
             let after = q.after.unwrap_or(0);
+            // The execution must still exist (retention may have removed it since the last page).
+            self.describe_execution(execution)?;
+            let (mut follower, mut leftover) = match self.take_cursor(execution, after) {
+                Some(c) => (c.follower, c.leftover),
+                None => (self.follow(execution)?, VecDeque::new()),
+            };
             let (mut events, mut bytes, mut more) = (Vec::new(), 0usize, false);
-            follower.catch_up_while(|t| {
-                for e in t.events.iter().filter(|e| e.id > after) {
-                    if events.len() >= limit || (bytes >= PAGE_BYTES && !events.is_empty()) {
-                        more = true;
-                        return ControlFlow::Break(());
-                    }
-                    let (v, size) = shown(e, q.include_data);
-                    bytes += size;
-                    events.push((e.id, v));
+            let mut take = |e: &HistoryEvent| {
+                if e.id <= after {
+                    return ControlFlow::Continue(());
                 }
+                if events.len() >= limit || (bytes >= PAGE_BYTES && !events.is_empty()) {
+                    more = true;
+                    return ControlFlow::Break(());
+                }
+                let (v, size) = shown(e, q.include_data);
+                bytes += size;
+                events.push((e.id, v));
                 ControlFlow::Continue(())
-            })?;
-            let next = if more {
+            };
+            let mut full = false;
+            while let Some(e) = leftover.pop_front() {
+                if take(&e).is_break() {
+                    leftover.push_front(e);
+                    full = true;
+                    break;
+                }
+            }
+            if !full {
+                follower.catch_up_while(|t| {
+                    for (i, e) in t.events.iter().enumerate() {
+                        if take(e).is_break() {
+                            leftover.extend(t.events[i..].iter().cloned());
+                            return ControlFlow::Break(());
+                        }
+                    }
+                    ControlFlow::Continue(())
+                })?;
+            }
+            let next = if more || full {
                 events.last().map(|(id, _)| *id)
             } else {
                 None
             };
+            if let Some(after) = next {
+                self.keep_cursor(Cursor {
+                    arn: execution.to_string(),
+                    after,
+                    follower,
+                    leftover,
+                });
+            }
             return Ok(HistoryPage {
                 events: events.into_iter().map(|(_, v)| v).collect(),
                 next,
             });
         }
-        // Newest first: the events before the cursor are replayed in order and only the newest that fit
-        // the page are kept.
+        let mut follower = self.follow(execution)?;
+        // Newest first: the events before the cursor are replayed in order and only the newest that may
+        // be on the page are kept (shared, not yet turned into JSON); then they are shown newest first
+        // until the page is full.
         let before = q.after.unwrap_or(u64::MAX);
-        let (mut window, mut bytes, mut dropped) = (VecDeque::new(), 0usize, false);
+        let (mut window, mut held) = (VecDeque::<HistoryEvent>::new(), 0usize);
+        let mut older = false;
         follower.catch_up_while(|t| {
             for e in &t.events {
                 if e.id >= before {
                     return ControlFlow::Break(());
                 }
-                let (v, size) = shown(e, q.include_data);
-                bytes += size;
-                window.push_back((e.id, v, size));
-                while window.len() > limit || (bytes > PAGE_BYTES && window.len() > 1) {
-                    if let Some((_, _, size)) = window.pop_front() {
-                        bytes -= size;
-                        dropped = true;
+                held += e.payload_bytes;
+                window.push_back(e.clone());
+                while window.len() > limit || (held > PAGE_BYTES && window.len() > 1) {
+                    if let Some(old) = window.pop_front() {
+                        held -= old.payload_bytes;
+                        older = true;
                     }
                 }
             }
             ControlFlow::Continue(())
         })?;
-        let next = if dropped {
-            window.front().map(|(id, _, _)| *id)
-        } else {
-            None
-        };
+        let (mut events, mut bytes) = (Vec::new(), 0usize);
+        let mut last_id = None;
+        while let Some(e) = window.pop_back() {
+            if bytes >= PAGE_BYTES && !events.is_empty() {
+                older = true;
+                break;
+            }
+            let (v, size) = shown(&e, q.include_data);
+            bytes += size;
+            last_id = Some(e.id);
+            events.push(v);
+        }
         Ok(HistoryPage {
-            events: window.into_iter().rev().map(|(_, v, _)| v).collect(),
-            next,
+            events,
+            next: if older { last_id } else { None },
         })
     }
 }

@@ -48,7 +48,7 @@ impl Default for Config {
             adapters: crate::adapters::builtin(),
             // Half the cores: the other half stays for the writer and the cheap requests.
             readers: std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
-            definition_cache: 8 << 20,
+            definition_cache: 4 << 20,
         }
     }
 }
@@ -100,6 +100,8 @@ pub struct Runtime {
     halted: Arc<std::sync::OnceLock<String>>,
     /// Turns for heavy reads (see `Config::readers`).
     pub(crate) readers: Arc<tokio::sync::Semaphore>,
+    /// Where recent history pages stopped (see `history::Cursor`).
+    pub(crate) cursors: crate::history::Cursors,
 }
 
 impl Runtime {
@@ -173,6 +175,7 @@ impl Runtime {
             express,
             halted,
             readers: Arc::new(tokio::sync::Semaphore::new(config.readers.max(1))),
+            cursors: Arc::default(),
         })
     }
 

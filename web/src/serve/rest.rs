@@ -361,6 +361,8 @@ fn terminal(event: &stepd_core::HistoryEvent) -> bool {
 /// History events a stream takes from the journal at a time: what a slow reader holds stays this small
 /// (the connection's write stalls before more is read), however long the history is.
 const STREAM_BATCH: usize = 64;
+/// And about this many bytes of their payloads.
+const STREAM_BATCH_BYTES: usize = 256 << 10;
 
 /// What the event stream remembers between events.
 struct Follow {
@@ -380,7 +382,7 @@ impl Follow {
         let (follower, batch) = self
             .rt
             .read(move |_| {
-                let batch = follower.next_batch(STREAM_BATCH);
+                let batch = follower.next_batch(STREAM_BATCH, STREAM_BATCH_BYTES);
                 Ok((follower, batch))
             })
             .await

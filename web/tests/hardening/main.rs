@@ -8,6 +8,8 @@ mod api;
 mod common;
 
 mod auth;
+mod definitions;
 mod fuzz;
+mod history;
 mod payloads;
 mod tokens;
