@@ -227,17 +227,17 @@ fn history_pages_and_streams_hold_a_page_not_the_history() {
 
 #[test]
 fn heavy_reads_do_not_hold_up_cheap_ones() {
-    // Eight clients replaying the whole history (newest first) without pause, while another asks
-    // DescribeExecution. Before, the replays ran on the async workers and DescribeExecution waited behind
-    // them (p50 0.5 ms → 346 ms in the review); now they take turns on blocking threads.
+    // Four clients replaying a long history (newest first: the whole of it; without the data, so the
+    // answers are small and the work is the server's) without pause, while another asks DescribeExecution. Before, the replays ran on the async workers and DescribeExecution waited
+    // behind them (p50 0.5 ms → 346 ms in the review); now they take turns on blocking threads.
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let dir = tempfile::tempdir().unwrap();
-    let (s, arn, _) = long_history(dir.path(), 300, PAD);
+    let (s, arn, _) = long_history(dir.path(), 1_000, PAD);
     let (stop, done) = (
         std::sync::Arc::new(AtomicBool::new(false)),
         std::sync::Arc::new(AtomicUsize::new(0)),
     );
-    let readers: Vec<_> = (0..8)
+    let readers: Vec<_> = (0..4)
         .map(|_| {
             let (url, arn, stop, done) = (s.url.clone(), arn.clone(), stop.clone(), done.clone());
             std::thread::spawn(move || {
@@ -245,7 +245,8 @@ fn heavy_reads_do_not_hold_up_cheap_ones() {
                     let (status, v) = aws_call(
                         &url,
                         "GetExecutionHistory",
-                        &json!({"executionArn": arn, "maxResults": 1000, "reverseOrder": true}),
+                        &json!({"executionArn": arn, "maxResults": 1000, "reverseOrder": true,
+                                "includeExecutionData": false}),
                     );
                     assert_eq!(status, 200, "{v}");
                     done.fetch_add(1, Ordering::Relaxed);
@@ -272,7 +273,7 @@ fn heavy_reads_do_not_hold_up_cheap_ones() {
     }
     took.sort();
     let p50 = took[took.len() / 2];
-    println!("DescribeExecution p50 under 8 history replays: {p50:?}");
-    // Generous: a debug build on two shared cores. Before the change it was the length of a replay.
-    assert!(p50 < Duration::from_millis(150), "p50 {p50:?}");
+    println!("DescribeExecution p50 under 4 history replays: {p50:?}");
+    // Generous: a debug build on two shared cores. Before the change it was about half a replay (seconds).
+    assert!(p50 < Duration::from_millis(250), "p50 {p50:?}");
 }
