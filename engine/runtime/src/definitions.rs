@@ -33,7 +33,7 @@ pub(crate) fn compile(text: &str, id: &str) -> Result<Compiled, Error> {
 }
 
 /// Parsed definitions by id, read from the store on first use and kept while they fit a budget (the
-/// least recently used go first). A parsed definition costs about ten times its text, so keeping every
+/// least recently used go first). A parsed definition costs about a dozen times its text, so keeping every
 /// one ever created would grow memory without bound; one that is evicted is parsed again when next used.
 /// Shared by the writer and the readers (cheap to clone); parsing happens outside the lock.
 #[derive(Clone)]
@@ -145,23 +145,22 @@ pub(crate) fn validated(text: &str, express: bool) -> Result<Definition, Error> 
 }
 
 impl crate::writer::Writer {
-    /// Keeps a validated definition in this batch (a put of the same content under the same id is
-    /// harmless); answers its id.
+    /// Keeps a validated definition, `id` being `id_of(text)`, in this batch (a put of the same content
+    /// under the same id is harmless).
     pub(crate) fn keep_definition(
         &mut self,
         text: &str,
+        id: &str,
         def: Definition,
         batch: &mut stepd_store::Batch,
-    ) -> String {
-        let id = id_of(text);
+    ) {
         batch.put(
             Table::Definitions,
-            records::name_key(&id),
+            records::name_key(id),
             text.as_bytes().to_vec(),
         );
         self.definitions
-            .insert(&id, (Arc::new(def), Arc::new(Exprs::default())), text.len());
-        id
+            .insert(id, (Arc::new(def), Arc::new(Exprs::default())), text.len());
     }
 }
 

@@ -30,8 +30,8 @@ pub struct Config {
     /// How many heavy reads (`Runtime::read`: listings, history replays, validation) run at once, off the
     /// async workers; the others wait their turn, so they cannot starve cheap requests of the CPU.
     pub readers: usize,
-    /// Bytes of definition text whose parsed form stays in memory (a parsed definition is about ten
-    /// times its text); others are parsed again when used.
+    /// Bytes of definition text whose parsed form stays in memory (a parsed definition is about a
+    /// dozen times its text); others are parsed again when used.
     pub definition_cache: usize,
 }
 
@@ -249,17 +249,23 @@ impl Runtime {
     ) -> Result<(String, Option<String>), Error> {
         // Checked here, off the async workers, not in the writer: a 1 MiB definition takes long enough to
         // check that it would hold up every commit behind it.
-        let (spec, def) = self
+        let (spec, def, id) = self
             .read(move |_| {
                 if !records::valid_name(&spec.name) {
                     return Err(Error::InvalidName(spec.name));
                 }
                 let def = crate::definitions::validated(&spec.definition, spec.express)?;
-                Ok((spec, def))
+                let id = crate::definitions::id_of(&spec.definition);
+                Ok((spec, def, id))
             })
             .await?;
-        self.ask(|reply| Request::Register { spec, def, reply })
-            .await
+        self.ask(|reply| Request::Register {
+            spec,
+            def,
+            id,
+            reply,
+        })
+        .await
     }
 
     /// StartSyncExecution: runs an EXPRESS machine's execution to its end in memory and answers how it
@@ -377,7 +383,13 @@ impl Runtime {
                 Some(
                     self.read(move |_| {
                         let def = crate::definitions::validated(&text, express)?;
-                        Ok(crate::versions::Checked { text, def, express })
+                        let id = crate::definitions::id_of(&text);
+                        Ok(crate::versions::Checked {
+                            text,
+                            id,
+                            def,
+                            express,
+                        })
                     })
                     .await?,
                 )

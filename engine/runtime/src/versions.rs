@@ -14,6 +14,8 @@ use stepd_store::{Batch, Key, Range, Table};
 /// was checked as.
 pub(crate) struct Checked {
     pub text: String,
+    /// `definitions::id_of(text)`.
+    pub id: String,
     pub def: stepd_asl::model::Definition,
     pub express: bool,
 }
@@ -146,8 +148,8 @@ impl Writer {
             } else {
                 crate::definitions::validated(&checked.text, express)?
             };
-            let id = self.keep_definition(&checked.text, def, batch);
-            self.active(arn)?.definition_id = id;
+            self.keep_definition(&checked.text, &checked.id, def, batch);
+            self.active(arn)?.definition_id = checked.id;
         }
         let m = self.active(arn)?;
         if let Some(role) = role_arn {

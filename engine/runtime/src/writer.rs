@@ -26,8 +26,9 @@ pub(crate) enum Request {
     /// machine's ARN and the version's.
     Register {
         spec: crate::MachineSpec,
-        /// The spec's definition, checked.
+        /// The spec's definition, checked, and its id.
         def: stepd_asl::model::Definition,
+        id: String,
         reply: oneshot::Sender<Result<(String, Option<String>), Error>>,
     },
     /// UpdateStateMachine (see `versions`).
@@ -313,10 +314,11 @@ impl Writer {
             Request::Register {
                 mut spec,
                 def,
+                id,
                 reply,
             } => {
                 let publish = spec.publish.take();
-                let result = self.register(spec, def, now, batch).and_then(|arn| {
+                let result = self.register(spec, def, id, now, batch).and_then(|arn| {
                     let version = match publish {
                         Some(d) => Some(self.publish(&arn, None, d, now, batch)?.arn),
                         None => None,
@@ -518,6 +520,7 @@ impl Writer {
         &mut self,
         spec: crate::MachineSpec,
         def: stepd_asl::model::Definition,
+        definition_id: String,
         now: Millis,
         batch: &mut Batch,
     ) -> Result<String, Error> {
@@ -538,15 +541,13 @@ impl Writer {
         if let Some(existing) = self.machines.get(&arn) {
             return if existing.deleting {
                 Err(Error::StateMachineDeleting(arn))
-            } else if existing.definition_id == crate::definitions::id_of(&definition)
-                && existing.express == express
-            {
+            } else if existing.definition_id == definition_id && existing.express == express {
                 Ok(arn)
             } else {
                 Err(Error::StateMachineAlreadyExists(arn))
             };
         }
-        let definition_id = self.keep_definition(&definition, def, batch);
+        self.keep_definition(&definition, &definition_id, def, batch);
         let record = StateMachineRecord {
             arn: arn.clone(),
             name,

@@ -100,3 +100,28 @@ pub fn aws_raw(url: &str, target: &str, body: &str) -> (u16, serde_json::Value) 
         serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
     )
 }
+
+/// CreateStateMachine then StartExecution with `input` (JSON text), both asserted to succeed; answers the
+/// execution's ARN.
+#[allow(dead_code)] // not every test binary uses it
+pub fn create_and_start(
+    url: &str,
+    name: &str,
+    definition: &serde_json::Value,
+    input: &str,
+) -> String {
+    let (status, v) = aws_call(
+        url,
+        "CreateStateMachine",
+        &serde_json::json!({"name": name, "definition": definition.to_string(),
+                            "roleArn": "arn:aws:iam::123456789012:role/r"}),
+    );
+    assert_eq!(status, 200, "{v}");
+    let (status, v) = aws_call(
+        url,
+        "StartExecution",
+        &serde_json::json!({"stateMachineArn": v["stateMachineArn"], "input": input}),
+    );
+    assert_eq!(status, 200, "{v}");
+    v["executionArn"].as_str().unwrap_or_default().to_string()
+}

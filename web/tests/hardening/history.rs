@@ -4,7 +4,7 @@
 //! waited behind them. Now transitions yield, pages replay only what they return, streams take a batch
 //! at a time, and replays run on blocking threads in turns.
 
-use crate::common::{Server, aws_call, peak_rss_kib, server};
+use crate::common::{Server, aws_call, create_and_start, peak_rss_kib, server};
 use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -28,21 +28,8 @@ fn long_history(dir: &std::path::Path, rounds: usize, pad: usize) -> (Server, St
         "Again": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericLessThan": rounds, "Next": "Grow"}],
                   "Default": "Done"},
         "Done": {"Type": "Succeed"}}});
-    let (status, v) = aws_call(
-        &s.url,
-        "CreateStateMachine",
-        &json!({"name": "loop", "definition": definition.to_string(),
-                "roleArn": "arn:aws:iam::123456789012:role/r"}),
-    );
-    assert_eq!(status, 200, "{v}");
     let input = json!({"n": 0, "pad": "x".repeat(pad)}).to_string();
-    let (status, v) = aws_call(
-        &s.url,
-        "StartExecution",
-        &json!({"stateMachineArn": v["stateMachineArn"], "input": input}),
-    );
-    assert_eq!(status, 200, "{v}");
-    let arn = v["executionArn"].as_str().unwrap().to_string();
+    let arn = create_and_start(&s.url, "loop", &definition, &input);
     let deadline = Instant::now() + Duration::from_secs(240);
     loop {
         let (_, d) = aws_call(&s.url, "DescribeExecution", &json!({"executionArn": arn}));
@@ -61,6 +48,17 @@ fn long_history(dir: &std::path::Path, rounds: usize, pad: usize) -> (Server, St
     let total = last["events"][0]["id"].as_u64().unwrap();
     assert_eq!(last["events"][0]["type"], "ExecutionSucceeded", "{last}");
     (s, arn, total)
+}
+
+/// One GetExecutionHistory page of up to 1,000 events after `token`, asserted to succeed.
+fn history_page(url: &str, arn: &str, reverse: bool, token: &Option<Value>) -> Value {
+    let mut ask = json!({"executionArn": arn, "maxResults": 1000, "reverseOrder": reverse});
+    if let Some(t) = token {
+        ask["nextToken"] = t.clone();
+    }
+    let (status, page) = aws_call(url, "GetExecutionHistory", &ask);
+    assert_eq!(status, 200, "{page}");
+    page
 }
 
 #[test]
@@ -107,12 +105,7 @@ fn history_pages_and_streams_hold_a_page_not_the_history() {
     let (mut ids, mut token): (Vec<u64>, Option<Value>) = (Vec::new(), None);
     let mut pages = 0;
     loop {
-        let mut ask = json!({"executionArn": arn, "maxResults": 1000});
-        if let Some(t) = &token {
-            ask["nextToken"] = t.clone();
-        }
-        let (status, page) = aws_call(&s.url, "GetExecutionHistory", &ask);
-        assert_eq!(status, 200, "{page}");
+        let page = history_page(&s.url, &arn, false, &token);
         pages += 1;
         let events = page["events"].as_array().unwrap();
         assert!(!events.is_empty() && events.len() <= 1000);
@@ -135,12 +128,7 @@ fn history_pages_and_streams_hold_a_page_not_the_history() {
     reset_peak(pid);
     let (mut ids, mut token): (Vec<u64>, Option<Value>) = (Vec::new(), None);
     for _ in 0..3 {
-        let mut ask = json!({"executionArn": arn, "maxResults": 1000, "reverseOrder": true});
-        if let Some(t) = &token {
-            ask["nextToken"] = t.clone();
-        }
-        let (status, page) = aws_call(&s.url, "GetExecutionHistory", &ask);
-        assert_eq!(status, 200, "{page}");
+        let page = history_page(&s.url, &arn, true, &token);
         ids.extend(
             page["events"]
                 .as_array()

@@ -2,7 +2,7 @@
 //! gave away the next (a forged token completed another step). Now they are keyed hashes under a secret
 //! the execution never reveals.
 
-use crate::common::{aws_call, server};
+use crate::common::{aws_call, create_and_start, server};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -98,20 +98,7 @@ fn one_token_does_not_give_away_the_next() {
     };
     let definition = json!({"StartAt": "First", "States": {
         "First": task("Second"), "Second": task("Done"), "Done": {"Type": "Succeed"}}});
-    let (status, v) = aws_call(
-        &s.url,
-        "CreateStateMachine",
-        &json!({"name": "two-callbacks", "definition": definition.to_string(),
-                "roleArn": "arn:aws:iam::123456789012:role/r"}),
-    );
-    assert_eq!(status, 200, "{v}");
-    let (status, v) = aws_call(
-        &s.url,
-        "StartExecution",
-        &json!({"stateMachineArn": v["stateMachineArn"]}),
-    );
-    assert_eq!(status, 200, "{v}");
-    let arn = v["executionArn"].as_str().unwrap().to_string();
+    let arn = create_and_start(&s.url, "two-callbacks", &definition, "{}");
 
     let first = latest_token(&s.url, &arn, 0);
     let forged = predicted_next_tokens(&first);
