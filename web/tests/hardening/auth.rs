@@ -576,13 +576,17 @@ fn a_client_that_never_reads_its_answer_is_dropped() {
          Content-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
+    // Seen open before anything is sent, so a close that comes quickly cannot be missed by the polling;
+    // the deadline is generous because a loaded machine (the suite runs tests side by side) is slow to
+    // produce twenty such answers.
+    let until = Instant::now() + Duration::from_secs(60);
+    while open_fds(pid) <= before {
+        assert!(Instant::now() < until, "the connection was never accepted");
+        std::thread::sleep(Duration::from_millis(5));
+    }
     c.write_all(request.repeat(20).as_bytes()).unwrap();
-    let until = Instant::now() + Duration::from_secs(20);
-    let mut seen_open = false;
     loop {
-        let now_open = open_fds(pid);
-        seen_open |= now_open > before;
-        if seen_open && now_open <= before {
+        if open_fds(pid) <= before {
             break;
         }
         assert!(Instant::now() < until, "the connection is still open");
