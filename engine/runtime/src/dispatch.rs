@@ -1,6 +1,6 @@
 //! Handing committed task invocations to adapters, and their answers back to the writer.
 
-use crate::adapter::{Adapter, Task};
+use stepd_adapter::{Adapter, Task};
 use crate::records::OutboxEntry;
 use crate::writer::Request;
 use std::sync::Arc;
@@ -24,7 +24,7 @@ pub(crate) fn dispatch(
         idempotency_key: entry.idempotency_key,
         timeout_seconds: entry.timeout_seconds,
     };
-    let running = crate::adapter::start(adapters, job);
+    let running = stepd_adapter::start(adapters, job);
     let requests = requests.clone();
     tokio::spawn(async move {
         let result = running.await.and_then(|output| {

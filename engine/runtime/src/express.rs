@@ -3,7 +3,7 @@
 //! (Express machines cannot use callbacks or activities; the validator refuses them); timers are the
 //! driver's, slept through on tokio.
 
-use crate::adapter::{Adapter, Task, TaskError};
+use stepd_adapter::{Adapter, Task, TaskError};
 use crate::definitions::Compiled;
 use serde_json::Value;
 use std::sync::Arc;
@@ -75,7 +75,7 @@ pub(crate) async fn run(
                 idempotency_key: inv.idempotency_key,
                 timeout_seconds: inv.timeout_seconds,
             };
-            let running = crate::adapter::start(&adapters, task);
+            let running = stepd_adapter::start(&adapters, task);
             let tx = tx.clone();
             let id = inv.task;
             tokio::spawn(async move {

@@ -8,8 +8,6 @@
 //! StopExecution, RedriveExecution, DeleteStateMachine, versions and aliases, EXPRESS executions, TestState,
 //! recovery, retention.
 
-mod adapter;
-mod adapters;
 pub(crate) mod aliases;
 mod definitions;
 mod deletion;
@@ -33,8 +31,7 @@ mod transition;
 mod versions;
 mod writer;
 
-pub use adapter::{Adapter, Task, TaskError, TaskFuture};
-pub use adapters::http::HttpInvoke;
+pub use stepd_adapter::{Adapter, Task, TaskError, TaskFuture};
 pub use aliases::{AliasRecord, split_alias};
 pub use error::Error;
 pub use express::SyncOutcome;

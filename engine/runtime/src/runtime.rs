@@ -25,7 +25,8 @@ pub struct Config {
     /// How many executions stay in memory after a commit; the others wait on disk until a callback,
     /// timer or stop names them.
     pub cache: usize,
-    /// What runs Task resources other than callbacks and activities (the first that claims one runs it).
+    /// What runs Task resources other than callbacks and activities (the first that claims one runs it);
+    /// none by default: the `stepd` binary builds them from its configuration.
     pub adapters: Vec<Arc<dyn crate::Adapter>>,
     /// How many heavy reads (`Runtime::read`: listings, history replays, validation) run at once, off the
     /// async workers; the others wait their turn, so they cannot starve cheap requests of the CPU.
@@ -45,7 +46,7 @@ impl Default for Config {
             retention: std::time::Duration::from_secs(90 * 24 * 3600),
             sweep_every: std::time::Duration::from_secs(60),
             cache: 10_000,
-            adapters: crate::adapters::builtin(),
+            adapters: Vec::new(),
             // Half the cores: the other half stays for the writer and the cheap requests.
             readers: std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
             definition_cache: 4 << 20,

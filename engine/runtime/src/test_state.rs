@@ -5,7 +5,7 @@
 //! Retry would run it again). A Task answers from `mock` when given, else through the adapters.
 
 use crate::Error;
-use crate::adapter::{Adapter, Task, TaskError};
+use stepd_adapter::{Adapter, Task, TaskError};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 use stepd_core::{Driver, Event, Execution, Exprs, Identity, Millis};
@@ -310,5 +310,5 @@ async fn invoke(
         idempotency_key: inv.idempotency_key.clone(),
         timeout_seconds: inv.timeout_seconds,
     };
-    crate::adapter::start(adapters, task).await
+    stepd_adapter::start(adapters, task).await
 }

@@ -6,7 +6,7 @@
 //! parked on disk and rebuilt from its journal when a request names it (see `executions`).
 
 use crate::Error;
-use crate::adapter::{Adapter, TaskError};
+use stepd_adapter::{Adapter, TaskError};
 use crate::records::{
     self, ActivityRecord, ExecutionRecord, OutboxEntry, Parked, StateMachineRecord,
 };

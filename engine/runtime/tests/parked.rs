@@ -127,6 +127,9 @@ impl Adapter for Recorder {
     fn handles(&self, resource: &str) -> bool {
         resource == "arn:aws:states:::test:work"
     }
+    fn describe(&self) -> String {
+        "arn:aws:states:::test:work".into()
+    }
     fn invoke(&self, task: Task) -> TaskFuture {
         let mut keys = self.keys.lock().unwrap();
         keys.push(task.idempotency_key.clone());
@@ -252,7 +255,11 @@ fn http_invoke_calls_a_real_server() {
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
-        let rt = open(&dir.path().join("stepd.redb"), Config::default());
+        let http = Config {
+            adapters: vec![Arc::new(stepd_adapter_http::HttpInvoke::new())],
+            ..Config::default()
+        };
+        let rt = open(&dir.path().join("stepd.redb"), http);
         let def = json!({"StartAt": "Submit", "States": {
             "Submit": {"Type": "Task", "Resource": "arn:aws:states:::http:invoke", "ResultPath": "$.submit", "Next": "Form",
                 "Parameters": {"ApiEndpoint": format!("{base}/jobs"), "Method": "POST",

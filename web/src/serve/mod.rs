@@ -95,6 +95,7 @@ async fn serve(args: &Args) -> Result<()> {
     let config = Config {
         region: args.region.clone(),
         account: args.account.clone(),
+        adapters: vec![Arc::new(stepd_adapter_http::HttpInvoke::new())],
         ..Config::default()
     };
     let keys = match &args.access_keys {

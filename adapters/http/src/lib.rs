@@ -7,7 +7,7 @@
 //! and ignored (put credentials in `Headers`). Every request carries the invocation's idempotency key in an
 //! `Idempotency-Key` header (unless `Headers` sets one) so a server can recognise a redelivery.
 
-use crate::adapter::{Adapter, Task, TaskError, TaskFuture};
+use stepd_adapter::{Adapter, Task, TaskError, TaskFuture};
 use serde_json::{Map, Value, json};
 use std::time::Duration;
 
@@ -46,6 +46,10 @@ impl HttpInvoke {
 impl Adapter for HttpInvoke {
     fn handles(&self, resource: &str) -> bool {
         resource == RESOURCE
+    }
+
+    fn describe(&self) -> String {
+        RESOURCE.to_string()
     }
 
     fn invoke(&self, task: Task) -> TaskFuture {
