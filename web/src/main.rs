@@ -1,5 +1,9 @@
 //! The `stepd` command line: subcommands parsed with clap, each in its own module.
 
+mod client;
+mod config;
+mod demo;
+mod jobs;
 mod mocks;
 mod run;
 mod serve;
@@ -28,6 +32,10 @@ enum Command {
     Run(run::Args),
     /// Serve the Step Functions API (AWS JSON 1.0 at POST /) on a durable store.
     Serve(serve::Args),
+    /// Submit, list, show, cancel and follow jobs on a running server.
+    Jobs(jobs::Args),
+    /// Start a server with two local clusters, submit a few dozen jobs and watch them run.
+    Demo(demo::Args),
 }
 
 fn main() -> ExitCode {
@@ -36,5 +44,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Jobs(args) => jobs::run(&args),
+        Command::Demo(args) => demo::run(&args),
     }
 }

@@ -24,6 +24,7 @@ pub(crate) fn dispatch(
         idempotency_key: entry.idempotency_key,
         timeout_seconds: entry.timeout_seconds,
     };
+    let resource = job.resource.clone();
     let running = stepd_adapter::start(adapters, job);
     let requests = requests.clone();
     tokio::spawn(async move {
@@ -41,7 +42,28 @@ pub(crate) fn dispatch(
         let _ = requests.send(Request::TaskDone {
             execution,
             task,
+            resource,
             result,
         });
+    });
+}
+
+/// Cancels a job's run on its cluster through the cluster adapter (after the commit that ended its
+/// execution); a failure is logged, as nobody waits for the answer.
+pub(crate) fn cancel_run(adapters: &[Arc<dyn Adapter>], job: String, cluster: String, run: String) {
+    let task = Task {
+        execution: String::new(),
+        state: String::new(),
+        resource: crate::jobs::CANCEL_RESOURCE.to_string(),
+        input: serde_json::json!({ "cluster": cluster, "jobId": run }),
+        idempotency_key: format!("cancel-{job}"),
+        timeout_seconds: Some(60),
+    };
+    let running = stepd_adapter::start(adapters, task);
+    tokio::spawn(async move {
+        match running.await {
+            Ok(_) => tracing::info!(job = %job, cluster = %cluster, "job's run cancelled"),
+            Err(e) => tracing::warn!(job = %job, cluster = %cluster, error = %e.error, cause = %e.cause, "job's run could not be cancelled"),
+        }
     });
 }

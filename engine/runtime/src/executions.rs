@@ -325,7 +325,14 @@ impl Writer {
         after: &mut Vec<After>,
     ) -> Result<(), Error> {
         let unknown = || Error::TaskDoesNotExist(token.to_string());
-        let Some(bytes) = self.store.get(Table::Tokens, &records::name_key(token))? else {
+        // A token parked earlier in this group is in the batch, not yet in the store (the batch is read
+        // only then: it is long, and callbacks are many).
+        let key = records::name_key(token);
+        let bytes = match self.store.get(Table::Tokens, &key)? {
+            Some(stored) => Some(stored),
+            None => batch.latest(Table::Tokens, &key).flatten().map(<[u8]>::to_vec),
+        };
+        let Some(bytes) = bytes else {
             return Err(unknown());
         };
         let target: TokenTarget = records::from_bytes(&bytes)?;

@@ -18,6 +18,7 @@ mod express;
 mod follow;
 mod history;
 mod inspect;
+pub mod jobs;
 mod quarantine;
 mod reads;
 mod records;

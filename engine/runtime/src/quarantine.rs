@@ -30,7 +30,12 @@ impl Writer {
 
     /// Fails the executions poisoned in this group (`States.Runtime`, the reason as the cause), in the
     /// group's batch.
-    pub(crate) fn quarantine(&mut self, now: Millis, batch: &mut Batch) {
+    pub(crate) fn quarantine(
+        &mut self,
+        now: Millis,
+        batch: &mut Batch,
+        after: &mut Vec<crate::writer::After>,
+    ) {
         for p in std::mem::take(&mut self.poisoned) {
             tracing::error!(
                 execution = %p.arn,
@@ -51,6 +56,7 @@ impl Writer {
                     p.why
                 ),
             };
+            self.job_closed(&p.arn, &outcome, now, batch, after);
             self.close(&p.arn, record, &parked, outcome, now, batch);
         }
     }

@@ -34,6 +34,8 @@ pub struct Config {
     /// Bytes of definition text whose parsed form stays in memory (a parsed definition is about a
     /// dozen times its text); others are parsed again when used.
     pub definition_cache: usize,
+    /// The job layer: known clusters and tenants, the placement policy, the Job Scheduler machine.
+    pub jobs: crate::jobs::JobsConfig,
 }
 
 impl Default for Config {
@@ -50,6 +52,7 @@ impl Default for Config {
             // Half the cores: the other half stays for the writer and the cheap requests.
             readers: std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
             definition_cache: 4 << 20,
+            jobs: crate::jobs::JobsConfig::default(),
         }
     }
 }
@@ -127,7 +130,14 @@ impl Runtime {
             uses: 0,
             ended: std::collections::HashSet::new(),
             activities: HashMap::new(),
-            adapters: config.adapters.into(),
+            adapters: {
+                // The place resource is the runtime's own: it reads and answers the job queue.
+                let mut adapters = config.adapters;
+                adapters.push(Arc::new(crate::jobs::PlaceTasks {
+                    requests: tx.clone(),
+                }));
+                adapters.into()
+            },
             retention: config.retention.as_millis() as Millis,
             requests: tx.clone(),
             timers: wake,
@@ -139,11 +149,14 @@ impl Runtime {
             region: config.region,
             arns: arns.clone(),
             seeds: (config.clock)() as u64,
+            jobs: crate::jobs::Index::default(),
+            jobs_config: config.jobs.clone(),
         };
         let adapters = Arc::clone(&writer.adapters);
         let definitions = writer.definitions.clone();
         let express = Arc::clone(&writer.express);
         let redeliver = crate::recovery::recover(&mut writer)?;
+        crate::jobs::recover(&mut writer)?;
         for (execution, task, entry) in redeliver {
             crate::dispatch::dispatch(&writer.adapters, &tx, execution, task, entry);
         }
@@ -155,6 +168,18 @@ impl Runtime {
             woken,
         ));
         tokio::spawn(writer.run(rx));
+        if config.jobs.scheduler_machine.is_some() {
+            let ticker = tx.clone();
+            let every = config.jobs.tick_every;
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(every).await;
+                    if ticker.send(Request::Tick).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
         let sweeper = tx.clone();
         let every = config.sweep_every;
         tokio::spawn(async move {

@@ -51,6 +51,9 @@ impl Writer {
         // The history is not stored: it is derived from the journal when read (see `Runtime::history`).
         let mut finished = None;
         let mut earliest = self.earliest;
+        // Job-layer tasks are filed once the execution is no longer borrowed.
+        let mut queued_jobs = Vec::new();
+        let mut invoked = Vec::new();
         for effect in t.effects {
             match effect {
                 Effect::InvokeTask(inv) => match inv.token {
@@ -77,9 +80,13 @@ impl Writer {
                             records::name_key(&token),
                             records::to_bytes(&target),
                         );
+                        if inv.resource == crate::jobs::QUEUE_RESOURCE {
+                            queued_jobs.push((inv.task, token.clone(), inv.input));
+                        }
                         live.parked.tokens.insert(inv.task, token);
                     }
                     None => {
+                        invoked.push(inv.resource.clone());
                         let entry = OutboxEntry {
                             resource: inv.resource,
                             state: inv.state,
@@ -147,15 +154,29 @@ impl Writer {
             );
         }
         self.earliest = earliest;
+        for resource in invoked {
+            self.job_invoked(arn, &resource, batch);
+        }
+        for (task, token, input) in queued_jobs {
+            self.enqueue_job(arn, task, token, &input, now, batch, after);
+        }
         if let Some(outcome) = finished {
-            self.finish(arn, outcome, now, batch);
+            self.finish(arn, outcome, now, batch, after);
         }
     }
 
-    fn finish(&mut self, arn: &str, outcome: Outcome, now: Millis, batch: &mut Batch) {
+    fn finish(
+        &mut self,
+        arn: &str,
+        outcome: Outcome,
+        now: Millis,
+        batch: &mut Batch,
+        after: &mut Vec<After>,
+    ) {
         let Some(live) = self.live.remove(arn) else {
             return;
         };
+        self.job_closed(arn, &outcome, now, batch, after);
         self.close(arn, live.record, &live.parked, outcome, now, batch);
     }
 

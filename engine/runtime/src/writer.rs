@@ -112,8 +112,17 @@ pub(crate) enum Request {
     TaskDone {
         execution: String,
         task: u64,
+        /// The task's resource (the job layer follows its cluster tasks).
+        resource: String,
         result: Result<Value, TaskError>,
     },
+    /// The Job Scheduler's place task (see `jobs::place`).
+    Place {
+        input: Value,
+        reply: oneshot::Sender<Result<Value, TaskError>>,
+    },
+    /// A tick of the Job Scheduler is wanted (sent periodically while jobs are queued).
+    Tick,
 }
 
 /// A change to an alias; routing is (version ARN, weight).
@@ -211,6 +220,9 @@ pub(crate) struct Writer {
     pub seeds: u64,
     /// Set to the cause when a commit fails (the `Runtime` handle answers with it from then on).
     pub halted: Arc<std::sync::OnceLock<String>>,
+    /// The jobs not yet ended, and the ticks of the Job Scheduler.
+    pub jobs: crate::jobs::Index,
+    pub jobs_config: crate::jobs::JobsConfig,
 }
 
 /// What to do once a batch is durable.
@@ -225,6 +237,14 @@ pub(crate) enum After {
         execution: String,
         task: u64,
         entry: OutboxEntry,
+    },
+    /// Fail a callback task whose token this batch parked (a job refused when queued).
+    FailToken { token: String, error: TaskError },
+    /// Cancel a job's run on its cluster (its execution ended while the run may still go on).
+    CancelRun {
+        job: String,
+        cluster: String,
+        run: String,
     },
 }
 
@@ -245,7 +265,8 @@ impl Writer {
             for request in group {
                 self.handle(request, now, &mut batch, &mut after);
             }
-            self.quarantine(now, &mut batch);
+            self.maybe_tick(now, &mut batch, &mut after);
+            self.quarantine(now, &mut batch, &mut after);
             let store = Arc::clone(&self.store);
             let committed = if batch.is_empty() {
                 Ok(())
@@ -284,6 +305,21 @@ impl Writer {
                         task,
                         entry,
                     ),
+                    After::FailToken { token, error } => {
+                        let (reply, _) = oneshot::channel();
+                        let answer = Answer::Failure {
+                            error: error.error,
+                            cause: error.cause,
+                        };
+                        let _ = self.requests.send(Request::Callback {
+                            token,
+                            answer,
+                            reply,
+                        });
+                    }
+                    After::CancelRun { job, cluster, run } => {
+                        crate::dispatch::cancel_run(&self.adapters, job, cluster, run);
+                    }
                     After::Activity {
                         activity,
                         token,
@@ -399,6 +435,7 @@ impl Writer {
             Request::TaskDone {
                 execution,
                 task,
+                resource,
                 result,
             } => {
                 if let Ok(true) = self.load(&execution)
@@ -406,6 +443,7 @@ impl Writer {
                     && live.parked.tasks.remove(&task)
                 {
                     batch.delete(Table::Outbox, records::seq_key(&execution, task));
+                    self.job_task_done(&execution, &resource, &result, now, batch);
                     let event = match result {
                         Ok(output) => Event::TaskSucceeded { task, output },
                         Err(e) => Event::TaskFailed {
@@ -418,6 +456,11 @@ impl Writer {
                 }
             }
             Request::Sweep => self.sweep(now, batch),
+            Request::Place { input, reply } => {
+                let result = self.place_jobs(&input, now, batch, after);
+                after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
+            }
+            Request::Tick => self.jobs.tick_wanted = true,
             Request::Retag {
                 arn,
                 add,

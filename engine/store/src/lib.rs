@@ -49,12 +49,16 @@ pub enum Table {
     ActivityTasks,
     /// Schedule name → record.
     Schedules,
+    /// Job id → record (the job queue: every job, whatever its state).
+    Jobs,
+    /// Job id → nothing: the jobs not yet ended (loaded at start; the queue the scheduler reads).
+    ActiveJobs,
     /// (stop time, execution ARN) → nothing: finished executions in the order retention removes them.
     Finished,
 }
 
 impl Table {
-    pub const ALL: [Table; 14] = [
+    pub const ALL: [Table; 16] = [
         Table::StateMachines,
         Table::Versions,
         Table::Executions,
@@ -68,6 +72,8 @@ impl Table {
         Table::Activities,
         Table::ActivityTasks,
         Table::Schedules,
+        Table::Jobs,
+        Table::ActiveJobs,
         Table::Finished,
     ];
 
@@ -86,6 +92,8 @@ impl Table {
             Table::Activities => "activities",
             Table::ActivityTasks => "activity_tasks",
             Table::Schedules => "schedules",
+            Table::Jobs => "jobs",
+            Table::ActiveJobs => "active_jobs",
             Table::Finished => "finished",
         }
     }

@@ -4,8 +4,10 @@
 mod auth;
 mod aws;
 mod conn;
+pub(crate) mod fleet;
 mod hex;
 mod intake;
+mod jobs;
 mod rest;
 mod stall;
 
@@ -23,9 +25,13 @@ pub(crate) struct Args {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// Directory for the database file (created if missing).
+    /// Directory for the database file and the local clusters' job files (created if missing).
     #[arg(long, default_value = "stepd-data")]
     data: PathBuf,
+    /// The configuration file (TOML: clusters, tenants, scheduler policy, schedules); without one, a
+    /// local cluster sized to this machine.
+    #[arg(long)]
+    config: Option<PathBuf>,
     /// The region in ARNs (and that SigV4 signatures must be scoped to).
     #[arg(long, default_value = "us-east-1")]
     region: String,
@@ -85,6 +91,7 @@ async fn serve(args: &Args) -> Result<()> {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
     if args.account.len() != 12 || !args.account.bytes().all(|b| b.is_ascii_digit()) {
         bail!("--account must be 12 digits, as AWS account ids are");
@@ -92,10 +99,24 @@ async fn serve(args: &Args) -> Result<()> {
     if args.region.is_empty() || args.region.contains(':') {
         bail!("--region must be a region name such as us-east-1");
     }
+    let file = match &args.config {
+        Some(path) => crate::config::File::load(path)?,
+        None => crate::config::File::embedded(),
+    };
+    std::fs::create_dir_all(&args.data)
+        .with_context(|| format!("creating {}", args.data.display()))?;
+    let scheduler_arn = format!(
+        "arn:aws:states:{}:{}:stateMachine:{}",
+        args.region,
+        args.account,
+        fleet::SCHEDULER
+    );
+    let fleet = fleet::build(&file, &args.data, scheduler_arn)?;
     let config = Config {
         region: args.region.clone(),
         account: args.account.clone(),
-        adapters: vec![Arc::new(stepd_adapter_http::HttpInvoke::new())],
+        adapters: fleet.adapters,
+        jobs: fleet.jobs.clone(),
         ..Config::default()
     };
     let keys = match &args.access_keys {
@@ -105,10 +126,15 @@ async fn serve(args: &Args) -> Result<()> {
         ),
         None => None,
     };
-    std::fs::create_dir_all(&args.data)
-        .with_context(|| format!("creating {}", args.data.display()))?;
     let store = RedbStore::open(args.data.join("stepd.redb")).context("opening the database")?;
     let rt = Runtime::start(Arc::new(store), config).context("recovering executions")?;
+    fleet::register_workflows(&rt).await?;
+    let jobs = jobs::Jobs {
+        rt: rt.clone(),
+        clusters: fleet.clusters,
+        poller: rt.state_machine_arn(fleet::POLLER),
+        known: fleet.jobs.known,
+    };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .context("binding the listener")?;
@@ -130,6 +156,7 @@ async fn serve(args: &Args) -> Result<()> {
     // the intake has read and checked the body, under its own limit, before any handler runs.
     let app = aws::router(rt.clone())
         .merge(rest::router(rt))
+        .merge(jobs::router(jobs))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(intake),

@@ -68,7 +68,7 @@ fn ok(status: StatusCode, v: Value) -> Answer {
 }
 
 /// `key=value&…` (values percent-decoded) → the value of `key`.
-fn param(query: &Option<String>, key: &str) -> Result<Option<String>, ApiError> {
+pub(super) fn param(query: &Option<String>, key: &str) -> Result<Option<String>, ApiError> {
     let Some(query) = query.as_deref() else {
         return Ok(None);
     };
@@ -241,7 +241,7 @@ async fn start(
 }
 
 /// `?limit=N`: 0 or absent means 100, at most 1000 (as the API's `maxResults`).
-fn limit(query: &Option<String>) -> Result<usize, ApiError> {
+pub(super) fn limit(query: &Option<String>) -> Result<usize, ApiError> {
     Ok(match param(query, "limit")? {
         None => 100,
         Some(l) => match l.parse::<usize>() {
