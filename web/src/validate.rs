@@ -45,7 +45,16 @@ pub(crate) fn run(args: &Args) -> ExitCode {
                 continue;
             }
         };
-        let report = stepd_asl::validate_bytes(&bytes, options);
+        let mut report = stepd_asl::validate_bytes(&bytes, options);
+        if let Some(def) = &report.definition {
+            // What a `stepd serve` runs (its clusters aside, which its configuration names).
+            let shipped: Vec<std::sync::Arc<dyn stepd_adapter::Adapter>> = vec![
+                std::sync::Arc::new(stepd_adapter_http::HttpInvoke::new()),
+                std::sync::Arc::new(stepd_adapter::ClusterTasks::new([])),
+            ];
+            let warnings = stepd_runtime::unrun_resources(def, &shipped);
+            report.diagnostics.extend(warnings);
+        }
         let valid = report.is_valid();
         invalid |= !valid;
         let written = if args.json {

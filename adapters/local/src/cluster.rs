@@ -138,19 +138,28 @@ impl LocalCluster {
             .iter()
             .any(|(k, v)| k.is_empty() || k.contains('=') || nul(k) || nul(v))
         {
-            return Err("the job's env has a name that is empty, holds '=' or NUL, or a value holding NUL".into());
+            return Err(
+                "the job's env has a name that is empty, holds '=' or NUL, or a value holding NUL"
+                    .into(),
+            );
         }
         let d = spec.demand;
         if d.cpu_milli == 0 {
             return Err("the job demands no CPU".into());
         }
         if d.memory_mib == 0 && self.enforce_memory {
-            return Err("the job demands no memory, and this cluster holds jobs to their memory".into());
+            return Err(
+                "the job demands no memory, and this cluster holds jobs to their memory".into(),
+            );
         }
         if !d.fits(self.capacity) {
             return Err(format!(
                 "the job demands {} mCPU and {} MiB, more than all of cluster '{}' ({} mCPU, {} MiB)",
-                d.cpu_milli, d.memory_mib, self.name, self.capacity.cpu_milli, self.capacity.memory_mib
+                d.cpu_milli,
+                d.memory_mib,
+                self.name,
+                self.capacity.cpu_milli,
+                self.capacity.memory_mib
             ));
         }
         Ok(())

@@ -4,6 +4,7 @@
 use crate::machine::mtime_ms;
 use std::fs;
 use std::io::{self, Write};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use stepd_adapter::{JobSpec, JobStatus};
 
@@ -141,7 +142,9 @@ pub(crate) fn publish(
     // Debris of an earlier attempt with the same sequence number cannot exist (numbers only grow within
     // one open, and staging is cleared at open), but clear it rather than fail if it does.
     let _ = fs::remove_dir_all(&stage);
-    fs::create_dir(&stage)?;
+    // Private to this user: spec.json holds the job's env, which may carry credentials, and its output
+    // may too.
+    fs::DirBuilder::new().mode(0o700).create(&stage)?;
     let spec_json = serde_json::to_vec_pretty(spec).map_err(io::Error::other)?;
     let staged = write_atomic(&stage, SPEC, &spec_json)
         .and_then(|()| write_atomic(&stage, SEQ, seq.to_string().as_bytes()));

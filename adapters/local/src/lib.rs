@@ -66,7 +66,11 @@ pub struct LocalConfig {
 
 impl LocalConfig {
     /// A configuration with no labels and memory enforced.
-    pub fn new(name: impl Into<String>, dir: impl Into<PathBuf>, capacity: Resources) -> LocalConfig {
+    pub fn new(
+        name: impl Into<String>,
+        dir: impl Into<PathBuf>,
+        capacity: Resources,
+    ) -> LocalConfig {
         LocalConfig {
             name: name.into(),
             dir: dir.into(),
@@ -88,7 +92,9 @@ pub enum Error {
     },
     #[error("the cluster directory {} is already used by another local cluster", .0.display())]
     Locked(PathBuf),
-    #[error("a local cluster is opened inside a tokio runtime (it spawns its background task there)")]
+    #[error(
+        "a local cluster is opened inside a tokio runtime (it spawns its background task there)"
+    )]
     NoRuntime,
     #[error("local cluster '{name}': {why}")]
     Config { name: String, why: String },

@@ -80,23 +80,23 @@ pub(crate) struct Run {
 impl Live {
     /// What `status` says of it.
     pub(crate) fn status(&self) -> JobStatus {
-        let (state, started_ms) = match &self.phase {
-            Phase::Pending => (JobState::Pending, None),
+        let (state, reason, started_ms) = match &self.phase {
+            Phase::Pending => (JobState::Pending, None, None),
             Phase::Running(run) => {
-                let state = match run.stop {
-                    None => JobState::Running,
+                let (state, reason) = match run.stop {
+                    None => (JobState::Running, None),
                     // The stop is durable (its marker is written) and decides how the job ends, so it is
                     // reported at once, while its processes are still being ended.
-                    Some(Stop::Cancelled) => JobState::Cancelled,
-                    Some(Stop::Timeout) => JobState::Timeout,
+                    Some(Stop::Cancelled) => (JobState::Cancelled, Some("cancelled")),
+                    Some(Stop::Timeout) => (JobState::Timeout, Some("ran past its time limit")),
                 };
-                (state, Some(run.started_ms))
+                (state, reason, Some(run.started_ms))
             }
         };
         JobStatus {
             state,
             exit_code: None,
-            reason: None,
+            reason: reason.map(str::to_string),
             started_ms,
             ended_ms: None,
         }
@@ -161,9 +161,12 @@ impl Run {
     /// How the job ended, from its files, once its wrapper is gone.
     pub(crate) fn ended(&self, dir: &JobDir, spec: &JobSpec, now_ms: u64) -> JobStatus {
         let exit: Option<i32> = dir.read_number(job::EXIT);
+        // The exit file's mtime is when the command ended, even if nobody was watching then. The kernel
+        // stamps it from a coarser clock than the one started_ms was read from, hence the max.
         let ended_ms = exit
             .and_then(|_| dir.mtime_ms(job::EXIT))
-            .unwrap_or(now_ms);
+            .unwrap_or(now_ms)
+            .max(self.started_ms);
         let (state, reason) = match (self.stop, exit) {
             (Some(Stop::Cancelled), _) => (JobState::Cancelled, "cancelled".to_string()),
             (Some(Stop::Timeout), _) => (
@@ -219,7 +222,12 @@ pub(crate) fn recover(dir: JobDir, capacity: Resources, now_ms: u64) -> (Option<
     }
     let spec = match dir.read_spec() {
         Ok(spec) => spec,
-        Err(why) => return (seq, Found::Finish(failed(format!("the job cannot be read: {why}")))),
+        Err(why) => {
+            return (
+                seq,
+                Found::Finish(failed(format!("the job cannot be read: {why}"))),
+            );
+        }
     };
     let phase = if !dir.has(job::STARTED) {
         if dir.has(job::CANCELLED) {

@@ -97,7 +97,10 @@ pub(crate) fn spawn(launch: &Launch<'_>) -> io::Result<tokio::process::Child> {
     cmd.envs(&spec.env)
         .env("STEPD_JOB_ID", job_id)
         .env("STEPD_JOB_NAME", &spec.name)
-        .env("STEPD_CPUS", spec.demand.cpu_milli.div_ceil(1000).to_string())
+        .env(
+            "STEPD_CPUS",
+            spec.demand.cpu_milli.div_ceil(1000).to_string(),
+        )
         .env("STEPD_MEMORY_MIB", spec.demand.memory_mib.to_string())
         .current_dir(&cwd)
         .stdin(Stdio::null())
@@ -115,17 +118,18 @@ pub(crate) fn spawn(launch: &Launch<'_>) -> io::Result<tokio::process::Child> {
 
 /// Whether `pid` is, right now, the wrapper of the job in `dir`.
 ///
-/// Robust against pid reuse: a live process is taken for the wrapper only if its argv is the wrapper's
+/// Robust against pid reuse: a live process is taken for the wrapper only if its argv is a wrapper's
 /// (`sh -c <script> stepd-local <this job's absolute dir> ...`). Another process reusing the pid would
-/// need that exact argv, and the only thing launched with it is this job's wrapper, which the run-once
-/// lock keeps from running twice. A zombie has an empty cmdline, so an exited but not yet reaped wrapper
-/// counts as gone.
+/// need that argv, and the only thing launched with it is this job's wrapper, which the run-once lock
+/// keeps from running twice. The script itself is not compared, so jobs launched by an older stepd whose
+/// wrapper read differently are still recognised after an upgrade. A zombie has an empty cmdline, so an
+/// exited but not yet reaped wrapper counts as gone.
 pub(crate) fn is_wrapper(pid: i32, dir: &Path) -> bool {
     let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
         return false;
     };
     let mut args = cmdline.split(|&b| b == 0);
-    let (_sh, c, script, argv0, job) = (
+    let (_sh, c, _script, argv0, job) = (
         args.next(),
         args.next(),
         args.next(),
@@ -133,7 +137,6 @@ pub(crate) fn is_wrapper(pid: i32, dir: &Path) -> bool {
         args.next(),
     );
     c == Some(b"-c")
-        && script == Some(WRAPPER.as_bytes())
         && argv0 == Some(ARGV0.as_bytes())
         && job == Some(dir.as_os_str().as_encoded_bytes())
 }

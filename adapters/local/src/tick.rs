@@ -108,7 +108,8 @@ impl LocalCluster {
                 Ok(()) => free = free.saturating_sub(demand),
                 Err(why) => {
                     tracing::warn!(cluster = %self.name, job = %key.1, error = %why, "the job could not be started");
-                    let mut status = crate::live::failed(format!("the job could not be started: {why}"));
+                    let mut status =
+                        crate::live::failed(format!("the job could not be started: {why}"));
                     status.started_ms = Some(now_ms);
                     self.finish(index, &key.1, status);
                 }
@@ -121,8 +122,9 @@ impl LocalCluster {
         let Some(live) = index.jobs.get_mut(name) else {
             return Ok(());
         };
-        // Only if absent: a wrapper launched before a crash may already hold the lock and be the job.
-        if !live.dir.has(job::STARTED_MS) {
+        // Not when the run-once lock is taken: then a wrapper launched before a crash is the job, and its
+        // start time is the one that counts (ours will find the lock and leave).
+        if !live.dir.has(job::STARTED) {
             live.dir.write_number(job::STARTED_MS, now_ms)?;
         }
         let mut child = process::spawn(&Launch {

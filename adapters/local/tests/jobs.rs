@@ -44,7 +44,11 @@ async fn a_failing_job_reports_its_exit_code_and_error_output() -> TestResult {
     let dir = tempfile::tempdir()?;
     let cluster = LocalCluster::open(config(dir.path(), 2, 1024))?;
     let id = cluster
-        .submit(job("bad", "echo starting; echo 'it broke: no input' >&2; exit 3", 1))
+        .submit(job(
+            "bad",
+            "echo starting; echo 'it broke: no input' >&2; exit 3",
+            1,
+        ))
         .await?;
     let status = wait_ended(cluster.as_ref(), &id, SOON).await?;
     assert_eq!(status.state, JobState::Failed, "{status:?}");
@@ -227,7 +231,10 @@ async fn a_cancelled_pending_job_never_starts() -> TestResult {
     assert_eq!(cluster.status(&waiting).await?, status);
     assert!(!dir.path().join("jobs/waiting/started").exists());
     assert_eq!(
-        cluster.logs(&waiting, LogStream::Stdout, 0, 100).await?.data,
+        cluster
+            .logs(&waiting, LogStream::Stdout, 0, 100)
+            .await?
+            .data,
         ""
     );
     Ok(())
@@ -244,7 +251,9 @@ async fn a_job_past_its_time_limit_times_out() -> TestResult {
     let status = wait_ended(cluster.as_ref(), &id, SOON).await?;
     assert_eq!(status.state, JobState::Timeout, "{status:?}");
     let ran_for = status.ended_ms.unwrap_or(0) - status.started_ms.unwrap_or(0);
-    assert!((1000..5000).contains(&ran_for), "{status:?}");
+    // ended_ms comes from the exit file's mtime, which the kernel stamps from a clock a few ms coarser
+    // than the one started_ms is read from.
+    assert!((900..5000).contains(&ran_for), "{status:?}");
     wait_group_gone(pgid, Duration::from_secs(3)).await?;
     Ok(())
 }

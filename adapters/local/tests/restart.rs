@@ -35,7 +35,11 @@ fn jobs_are_found_again_after_a_crash() -> TestResult {
     std::fs::create_dir(&out)?;
     let append = |file: &str| format!("echo ran >> '{}'", out.join(file).display());
     let slow = job("slow", &format!("sleep 2; {}", append("slow")), 1);
-    let quick = job("quick", &format!("sleep 0.3; {}; exit 4", append("quick")), 1);
+    let quick = job(
+        "quick",
+        &format!("sleep 0.3; {}; exit 4", append("quick")),
+        1,
+    );
     // Needs the whole cluster, so it waits for both.
     let big = job("big", &append("big"), 2);
 
@@ -94,11 +98,19 @@ fn jobs_are_found_again_after_a_crash() -> TestResult {
 }
 
 fn slow_spec(dir: &tempfile::TempDir) -> stepd_adapter::JobSpec {
-    job("slow", &format!("echo again >> '{}'", dir.path().join("out/slow").display()), 1)
+    job(
+        "slow",
+        &format!("echo again >> '{}'", dir.path().join("out/slow").display()),
+        1,
+    )
 }
 
 fn quick_spec(dir: &tempfile::TempDir) -> stepd_adapter::JobSpec {
-    job("quick", &format!("echo again >> '{}'", dir.path().join("out/quick").display()), 1)
+    job(
+        "quick",
+        &format!("echo again >> '{}'", dir.path().join("out/quick").display()),
+        1,
+    )
 }
 
 #[test]

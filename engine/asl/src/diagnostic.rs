@@ -37,6 +37,9 @@ pub enum Code {
     NoDollar,
     /// Warning: a Pass state's `Result` has `.$` keys, which are not evaluated there.
     PassResultIsStatic,
+    /// Warning (stepd's own): no adapter on this server runs a Task state's resource, so its executions
+    /// would fail or wait there.
+    UnknownResource,
 }
 
 impl Code {
@@ -58,6 +61,7 @@ impl Code {
             Code::TooDeeplyNested => "TOO_DEEPLY_NESTED",
             Code::NoDollar => "NO_DOLLAR",
             Code::PassResultIsStatic => "PASS_RESULT_IS_STATIC",
+            Code::UnknownResource => "UNKNOWN_RESOURCE",
         }
     }
 }

@@ -21,6 +21,7 @@ mod inspect;
 pub mod jobs;
 mod quarantine;
 mod reads;
+mod resources;
 mod records;
 mod recovery;
 mod retention;
@@ -39,6 +40,7 @@ pub use express::SyncOutcome;
 pub use follow::Follower;
 pub use history::{HistoryPage, HistoryQuery, PAGE_BYTES};
 pub use reads::ExecutionFilter;
+pub use resources::unrun_resources;
 pub use records::{
     ActivityRecord, ExecutionRecord, JournalEntry, OutboxEntry, Parked, StateMachineRecord,
     TokenSecret, TokenTarget,

@@ -57,7 +57,7 @@ impl Writer {
                 ),
             };
             self.job_closed(&p.arn, &outcome, now, batch, after);
-            self.close(&p.arn, record, &parked, outcome, now, batch);
+            self.close(&p.arn, record, &parked, outcome, now, batch, after);
         }
     }
 

@@ -95,7 +95,7 @@ pub struct Runtime {
     /// Parsed definitions (shared with the writer).
     pub(crate) definitions: crate::definitions::Definitions,
     pub(crate) arns: records::Arns,
-    adapters: Arc<[Arc<dyn crate::Adapter>]>,
+    pub(crate) adapters: Arc<[Arc<dyn crate::Adapter>]>,
     clock: fn() -> Millis,
     changes: tokio::sync::broadcast::Sender<String>,
     /// EXPRESS machines (kept by the writer).

@@ -140,7 +140,14 @@ impl Writer {
                         batch.delete(Table::ActivityTasks, records::name_key(&token));
                         live.parked.expired.push(token);
                     } else if live.parked.tasks.remove(&task) {
-                        batch.delete(Table::Outbox, records::seq_key(arn, task));
+                        let key = records::seq_key(arn, task);
+                        if let Some(entry) = outbox_entry(&*self.store, batch, &key) {
+                            after.push(After::Cancel {
+                                resource: entry.resource,
+                                idempotency_key: entry.idempotency_key,
+                            });
+                        }
+                        batch.delete(Table::Outbox, key);
                     }
                 }
                 Effect::Finish(outcome) => finished = Some(outcome),
@@ -177,7 +184,7 @@ impl Writer {
             return;
         };
         self.job_closed(arn, &outcome, now, batch, after);
-        self.close(arn, live.record, &live.parked, outcome, now, batch);
+        self.close(arn, live.record, &live.parked, outcome, now, batch, after);
     }
 
     /// Writes an execution's end: its final record, and the removal of everything kept while it ran.
@@ -189,6 +196,7 @@ impl Writer {
         outcome: Outcome,
         now: Millis,
         batch: &mut Batch,
+        after: &mut Vec<After>,
     ) {
         self.ended.insert(arn.to_string());
         record.stop = Some(now);
@@ -209,8 +217,32 @@ impl Writer {
             batch.delete(Table::Timers, records::timer_key(*due, arn, *timer));
         }
         for task in &parked.tasks {
-            batch.delete(Table::Outbox, records::seq_key(arn, *task));
+            // The adapter is told its work is no longer wanted (a cluster job would go on otherwise).
+            let key = records::seq_key(arn, *task);
+            if let Some(entry) = outbox_entry(&*self.store, batch, &key) {
+                after.push(After::Cancel {
+                    resource: entry.resource,
+                    idempotency_key: entry.idempotency_key,
+                });
+            }
+            batch.delete(Table::Outbox, key);
         }
         self.forget_machine_if_idle(&machine, batch);
     }
+}
+
+/// An outbox entry as the batch leaves it (written earlier in this group) or as stored; an unreadable one
+/// is logged and skipped, as the task is given up either way.
+fn outbox_entry(store: &dyn stepd_store::Store, batch: &Batch, key: &[u8]) -> Option<OutboxEntry> {
+    let bytes = match batch.latest(Table::Outbox, key) {
+        Some(pending) => pending?.to_vec(),
+        None => match store.get(Table::Outbox, key) {
+            Ok(stored) => stored?,
+            Err(e) => {
+                tracing::warn!(error = %e, "an abandoned task's outbox entry could not be read; its adapter is not told");
+                return None;
+            }
+        },
+    };
+    records::from_bytes(&bytes).ok()
 }

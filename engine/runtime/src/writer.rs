@@ -238,6 +238,11 @@ pub(crate) enum After {
         task: u64,
         entry: OutboxEntry,
     },
+    /// Tell an adapter an invocation is no longer waited for (its execution ended or its task timed out).
+    Cancel {
+        resource: String,
+        idempotency_key: String,
+    },
     /// Fail a callback task whose token this batch parked (a job refused when queued).
     FailToken { token: String, error: TaskError },
     /// Cancel a job's run on its cluster (its execution ended while the run may still go on).
@@ -316,6 +321,14 @@ impl Writer {
                             answer,
                             reply,
                         });
+                    }
+                    After::Cancel {
+                        resource,
+                        idempotency_key,
+                    } => {
+                        if let Some(a) = stepd_adapter::find(&self.adapters, &resource) {
+                            a.cancel(&resource, &idempotency_key);
+                        }
                     }
                     After::CancelRun { job, cluster, run } => {
                         crate::dispatch::cancel_run(&self.adapters, job, cluster, run);

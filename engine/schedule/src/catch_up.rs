@@ -16,7 +16,9 @@ pub fn catch_up(
     created_ms: i64,
     now_ms: i64,
 ) -> (Option<i64>, Option<i64>) {
-    let floor = created_ms.saturating_sub(1).max(last_fired_ms.unwrap_or(i64::MIN));
+    let floor = created_ms
+        .saturating_sub(1)
+        .max(last_fired_ms.unwrap_or(i64::MIN));
     let due = latest_in(schedule, floor, now_ms, created_ms);
     (due, schedule.next_after(now_ms, created_ms))
 }

@@ -132,9 +132,39 @@ mod tests {
 
     #[test]
     fn succ_rolls_over_a_leap_february_and_a_year() {
-        let m = Minute { year: 2024, month: 2, day: 28, hour: 23, minute: 59 };
-        assert_eq!(m.succ(), Minute { year: 2024, month: 2, day: 29, hour: 0, minute: 0 });
-        let m = Minute { year: 2024, month: 12, day: 31, hour: 23, minute: 59 };
-        assert_eq!(m.succ(), Minute { year: 2025, month: 1, day: 1, hour: 0, minute: 0 });
+        let m = Minute {
+            year: 2024,
+            month: 2,
+            day: 28,
+            hour: 23,
+            minute: 59,
+        };
+        assert_eq!(
+            m.succ(),
+            Minute {
+                year: 2024,
+                month: 2,
+                day: 29,
+                hour: 0,
+                minute: 0
+            }
+        );
+        let m = Minute {
+            year: 2024,
+            month: 12,
+            day: 31,
+            hour: 23,
+            minute: 59,
+        };
+        assert_eq!(
+            m.succ(),
+            Minute {
+                year: 2025,
+                month: 1,
+                day: 1,
+                hour: 0,
+                minute: 0
+            }
+        );
     }
 }

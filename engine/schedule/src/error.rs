@@ -20,7 +20,10 @@ pub enum Error {
     #[error("cron: {0}")]
     Cron(String),
     #[error("cron: {field}: {problem}")]
-    CronField { field: &'static str, problem: String },
+    CronField {
+        field: &'static str,
+        problem: String,
+    },
     #[error("at: {0}")]
     At(String),
     /// `detail` is empty for a plain unknown name, or explains that no zone database was found.

@@ -25,27 +25,45 @@ pub(crate) fn parse(body: &str) -> Result<Rate, Error> {
     let problem = |text: String| Err(Error::Rate(text));
     let mut words = body.split(' ');
     let (Some(value), Some(unit), None) = (words.next(), words.next(), words.next()) else {
-        return problem(format!("expected 'value unit' separated by one space, as in rate(5 minutes), got '{body}'"));
+        return problem(format!(
+            "expected 'value unit' separated by one space, as in rate(5 minutes), got '{body}'"
+        ));
     };
-    let Some(value) = value.bytes().all(|b| b.is_ascii_digit()).then(|| value.parse::<u64>().ok()).flatten() else {
-        return problem(format!("the value '{value}' is not a positive whole number"));
+    let Some(value) = value
+        .bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| value.parse::<u64>().ok())
+        .flatten()
+    else {
+        return problem(format!(
+            "the value '{value}' is not a positive whole number"
+        ));
     };
     if value == 0 {
         return problem("the value must be a positive whole number, not 0".to_owned());
     }
-    let Some(&(singular, plural, unit_ms)) = UNITS.iter().find(|(s, p, _)| unit == *s || unit == *p) else {
+    let Some(&(singular, plural, unit_ms)) =
+        UNITS.iter().find(|(s, p, _)| unit == *s || unit == *p)
+    else {
         return problem(format!(
             "unknown unit '{unit}' (expected minute(s), hour(s) or day(s); stepd also accepts second(s))"
         ));
     };
     // AWS's own rule: the unit is singular exactly when the value is 1.
     if unit == singular && value != 1 {
-        return problem(format!("'{singular}' needs the value 1; write rate({value} {plural})"));
+        return problem(format!(
+            "'{singular}' needs the value 1; write rate({value} {plural})"
+        ));
     }
     if unit == plural && value == 1 {
-        return problem(format!("'{plural}' needs a value greater than 1; write rate(1 {singular})"));
+        return problem(format!(
+            "'{plural}' needs a value greater than 1; write rate(1 {singular})"
+        ));
     }
-    match i64::try_from(value).ok().and_then(|v| v.checked_mul(unit_ms)) {
+    match i64::try_from(value)
+        .ok()
+        .and_then(|v| v.checked_mul(unit_ms))
+    {
         Some(period_ms) => Ok(Rate { period_ms }),
         None => problem(format!("the period {value} {unit} is too long")),
     }

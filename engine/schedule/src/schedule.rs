@@ -40,7 +40,11 @@ impl Schedule {
         if len > MAX_EXPRESSION_LEN {
             return Err(Error::TooLong { len });
         }
-        let body = |prefix: &str| expression.strip_prefix(prefix).and_then(|rest| rest.strip_suffix(')'));
+        let body = |prefix: &str| {
+            expression
+                .strip_prefix(prefix)
+                .and_then(|rest| rest.strip_suffix(')'))
+        };
         let zone = || timezone.map_or_else(|| Ok(Zone::utc()), Zone::lookup);
         // The expression is checked before the zone so that a bad expression is reported as such even when
         // the zone is bad too; the zone is needed only to resolve an `at` time.
@@ -56,12 +60,20 @@ impl Schedule {
             // neither; this is what RFC 5545 and Temporal's "compatible" choose, and it never drops a
             // one-time schedule.
             let instant = match zone.resolve(wall) {
-                Some(Local::Unique(s) | Local::Gap { shifted: s } | Local::Fold { earlier: s }) => s,
-                None => return Err(Error::At(format!("'{body}' is outside the supported range of dates"))),
+                Some(Local::Unique(s) | Local::Gap { shifted: s } | Local::Fold { earlier: s }) => {
+                    s
+                }
+                None => {
+                    return Err(Error::At(format!(
+                        "'{body}' is outside the supported range of dates"
+                    )));
+                }
             };
             (Kind::At(instant * 1_000), zone)
         } else {
-            return Err(Error::UnknownForm { expression: expression.to_owned() });
+            return Err(Error::UnknownForm {
+                expression: expression.to_owned(),
+            });
         };
         Ok(Schedule {
             expression: expression.to_owned(),

@@ -39,7 +39,10 @@ impl Zone {
     }
 
     pub(crate) fn lookup(name: &str) -> Result<Zone, Error> {
-        let unknown = |detail: &str| Error::UnknownTimeZone { name: name.to_owned(), detail: detail.to_owned() };
+        let unknown = |detail: &str| Error::UnknownTimeZone {
+            name: name.to_owned(),
+            detail: detail.to_owned(),
+        };
         if name == "UTC" {
             return Ok(Zone::utc());
         }
@@ -47,7 +50,9 @@ impl Zone {
         // `../../etc/passwd` from ever reaching the file system lookup.
         let plausible = !name.is_empty()
             && name.len() <= MAX_NAME_LEN
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"/_+-".contains(&b))
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"/_+-".contains(&b))
             && !name.starts_with('/')
             && !name.contains("//");
         if !plausible {
@@ -86,9 +91,13 @@ impl Zone {
         let at = |offset: jiff::tz::Offset| local - i64::from(offset.seconds());
         Some(match self.tz.to_ambiguous_timestamp(civil).offset() {
             AmbiguousOffset::Unambiguous { offset } => Local::Unique(at(offset)),
-            AmbiguousOffset::Gap { before, .. } => Local::Gap { shifted: at(before) },
+            AmbiguousOffset::Gap { before, .. } => Local::Gap {
+                shifted: at(before),
+            },
             // `before` is the offset in force before the clocks went back, i.e. the larger one.
-            AmbiguousOffset::Fold { before, .. } => Local::Fold { earlier: at(before) },
+            AmbiguousOffset::Fold { before, .. } => Local::Fold {
+                earlier: at(before),
+            },
         })
     }
 }

@@ -141,7 +141,9 @@ fn main() {
                 d.placements.len(),
                 d.placements.iter().filter(|p| p.backfilled).count(),
                 d.unschedulable.len(),
-                d.reservation.as_ref().map_or("none", |r| r.cluster.as_str()),
+                d.reservation
+                    .as_ref()
+                    .map_or("none", |r| r.cluster.as_str()),
             );
         }
         println!(

@@ -10,7 +10,8 @@
 //! 1. **Order: priority with aging.** Jobs are ranked by `enqueued_ms - priority × aging_ms_per_point`,
 //!    lower first, then by `seq` (enqueue order). This is "effective priority = priority + time waited /
 //!    aging interval", measured from a fixed origin, so ranks do not change as time passes. Priorities
-//!    above 1000 count as 1000. Guarantees:
+//!    above 1000 count as 1000. `aging_ms_per_point` is what one point of priority is worth in waiting:
+//!    0 makes the order pure FIFO, `u64::MAX` in effect strict priority. Guarantees:
 //!    - jobs of equal priority start in enqueue order (FIFO);
 //!    - of jobs enqueued at the same time, the higher priority ranks first;
 //!    - **aging bound**: a job of priority `p` is never ranked behind a job enqueued more than
@@ -52,7 +53,8 @@
 //!    left to examine; ties by tenant name. Placements raise the share as they are made. Rank order and
 //!    the aging bound hold within each tenant, not across tenants; reservation and backfill apply to this
 //!    examination order as above.
-//! 7. **Limits.** At most `max_placements` a tick. Once no available cluster has free the smallest demand
+//! 7. **Limits.** At most `max_placements` a tick; the tick ends there, so if the head has not been
+//!    reached yet there is no reservation this tick. Once no available cluster has free the smallest demand
 //!    of any schedulable job (per dimension), nothing more can start and the tick ends (after finding the
 //!    head, if it has none yet), so a tick over a long queue on full clusters stays cheap. Time is
 //!    O(n log n + n × clusters) for n queued jobs, plus O(a log a) for a allocations.

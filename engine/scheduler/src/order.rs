@@ -13,7 +13,10 @@ pub(crate) fn dominant_share(held: Resources, total: Resources) -> u128 {
 
 pub(crate) enum Order {
     /// Indices of the jobs to examine, in rank order.
-    Rank { jobs: Vec<usize>, next: usize },
+    Rank {
+        jobs: Vec<usize>,
+        next: usize,
+    },
     Fair(Fair),
 }
 

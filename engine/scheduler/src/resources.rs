@@ -111,7 +111,10 @@ mod tests {
             Resources::new(32_000, 256 * 1024).to_string(),
             "32 CPU and 256 GiB"
         );
-        assert_eq!(Resources::new(1250, 1536).to_string(), "1.25 CPU and 1536 MiB");
+        assert_eq!(
+            Resources::new(1250, 1536).to_string(),
+            "1.25 CPU and 1536 MiB"
+        );
         assert_eq!(Resources::new(1, 0).to_string(), "0.001 CPU and 0 MiB");
     }
 

@@ -25,7 +25,7 @@ pub(crate) fn reason(view: &View<'_>, job: &Job<'_>) -> Option<String> {
             None => format!("no cluster has the labels [{}]", q.labels.join(", ")),
         });
     }
-    let d = q.demand;
+    let d = job.demand;
     if !eligible.iter().any(|&c| d.fits(view.clusters[c].capacity)) {
         let largest = (eligible.iter().copied())
             .max_by(|&a, &b| {

@@ -43,7 +43,7 @@ pub(crate) fn place(input: &Input<'_>) -> Decision {
             }),
             None => {
                 schedulable.push((i, job.tenant));
-                let d = job.q.demand;
+                let d = job.demand;
                 min_demand.cpu_milli = min_demand.cpu_milli.min(d.cpu_milli);
                 min_demand.memory_mib = min_demand.memory_mib.min(d.memory_mib);
             }
@@ -75,7 +75,9 @@ pub(crate) fn place(input: &Input<'_>) -> Decision {
         // Over quota: the job waits without taking the reservation, which its tenant's own running jobs
         // would otherwise hold hostage.
         if let Some(quota) = view.quota[job.tenant]
-            && tick.held[job.tenant].saturating_add(job.q.demand).exceeds(quota)
+            && tick.held[job.tenant]
+                .saturating_add(job.demand)
+                .exceeds(quota)
         {
             continue;
         }
@@ -114,7 +116,7 @@ impl<'a> Tick<'_, 'a> {
         let job = &view.jobs[j];
         (view.group(job).eligible.iter().copied()).filter(move |&c| {
             let cluster = view.clusters[c];
-            cluster.available && job.q.demand.fits(cluster.capacity)
+            cluster.available && job.demand.fits(cluster.capacity)
         })
     }
 
@@ -122,7 +124,7 @@ impl<'a> Tick<'_, 'a> {
     fn try_place(&mut self, j: usize) -> Option<Placement> {
         let view = self.view;
         let job = &view.jobs[j];
-        let d = job.q.demand;
+        let d = job.demand;
         let mut best: Option<(u128, usize, Route<'a>)> = None;
         let mut of = 0;
         for &c in &view.group(job).eligible {
@@ -148,8 +150,12 @@ impl<'a> Tick<'_, 'a> {
         if let (Route::InLeftover { .. }, Some(head)) = (&route, self.head.as_mut()) {
             head.leftover = head.leftover.and_then(|l| l.checked_sub(d));
         }
-        let fair = (view.policy.fairness)
-            .then(|| (job.q.tenant.as_str(), dominant_share(self.held[job.tenant], self.total)));
+        let fair = (view.policy.fairness).then(|| {
+            (
+                job.q.tenant.as_str(),
+                dominant_share(self.held[job.tenant], self.total),
+            )
+        });
         self.free[c] = self.free[c].saturating_sub(d);
         self.held[job.tenant] = self.held[job.tenant].saturating_add(d);
         let ends_ms = (job.q.time_limit_ms).map(|l| view.now.saturating_add(l));
@@ -221,7 +227,7 @@ impl<'a> Tick<'_, 'a> {
         let best = (eligible.iter().zip(holders.iter_mut()))
             .map(|(&c, hs)| {
                 let cap = view.clusters[c].capacity;
-                (shadow(cap, hs, job.q.demand, view.now), c)
+                (shadow(cap, hs, job.demand, view.now), c)
             })
             .min_by_key(|(s, c)| (s.start.is_none(), s.start, s.score, *c));
         // The caller checked that some cluster can host it; the fallback keeps this total anyway.
@@ -244,7 +250,10 @@ impl<'a> Tick<'_, 'a> {
     fn describe(&self, head: &Head) -> Reservation {
         let view = self.view;
         let q = view.jobs[head.job].q;
-        let name = view.clusters.get(head.cluster).map_or("", |c| c.name.as_str());
+        let name = view
+            .clusters
+            .get(head.cluster)
+            .map_or("", |c| c.name.as_str());
         let s = head.shadow;
         let mut why = format!(
             "priority {} (aged rank {}) needs {}, more than any eligible cluster has free now; ",

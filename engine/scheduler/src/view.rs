@@ -24,8 +24,20 @@ pub(crate) struct View<'a> {
 
 pub(crate) struct Job<'a> {
     pub q: &'a QueuedJob,
+    /// `q.demand`, copied so the main loop reads it without touching the job.
+    pub demand: Resources,
     pub tenant: usize,
     pub group: usize,
+}
+
+/// What sorting needs of one job, and what the main loop reads of it.
+struct Row {
+    key: i128,
+    seq: u64,
+    index: usize,
+    tenant: usize,
+    group: usize,
+    demand: Resources,
 }
 
 /// The clusters a job may run on, shared by every job with the same pin and labels.
@@ -46,13 +58,14 @@ pub(crate) fn rank_key(job: &QueuedJob, aging_ms_per_point: u64) -> i128 {
 impl<'a> View<'a> {
     pub fn new(input: &Input<'a>) -> View<'a> {
         let clusters = dedup_clusters(input.clusters);
+        let (tenants, job_tenant, alloc_tenant) = intern_tenants(input);
         let mut view = View {
             now: input.now_ms,
             policy: input.policy,
             allocations: input.allocations,
             used: vec![Resources::ZERO; clusters.len()],
             clusters,
-            tenants: tenants(input),
+            tenants,
             held: Vec::new(),
             quota: Vec::new(),
             jobs: Vec::new(),
@@ -62,15 +75,13 @@ impl<'a> View<'a> {
         view.quota = (view.tenants.iter())
             .map(|t| input.policy.quotas.get(*t).copied())
             .collect();
-        for a in input.allocations {
+        for (a, &t) in input.allocations.iter().zip(&alloc_tenant) {
             if let Some(c) = view.cluster_index(&a.cluster) {
                 view.used[c] = view.used[c].saturating_add(a.demand);
             }
-            if let Some(t) = view.tenant_index(&a.tenant) {
-                view.held[t] = view.held[t].saturating_add(a.demand);
-            }
+            view.held[t] = view.held[t].saturating_add(a.demand);
         }
-        view.jobs = view.rank(input.queued);
+        view.jobs = view.rank(input.queued, &job_tenant);
         view
     }
 
@@ -80,31 +91,24 @@ impl<'a> View<'a> {
             .ok()
     }
 
-    pub fn tenant_index(&self, name: &str) -> Option<usize> {
-        self.tenants.binary_search(&name).ok()
-    }
-
     pub fn group(&self, job: &Job<'_>) -> &Group {
         &self.groups[job.group]
     }
 
     /// Free on a cluster before this tick's placements.
     pub fn free(&self, cluster: usize) -> Resources {
-        self.clusters[cluster].capacity.saturating_sub(self.used[cluster])
+        self.clusters[cluster]
+            .capacity
+            .saturating_sub(self.used[cluster])
     }
 
     /// Jobs sorted by (rank key, seq, id): the id only matters when `seq`s repeat, and keeps the order
-    /// independent of the input's order even then.
-    fn rank(&mut self, queued: &'a [QueuedJob]) -> Vec<Job<'a>> {
+    /// independent of the input's order even then. `tenant[i]` is the tenant of `queued[i]`.
+    ///
+    /// Everything read from a job is read in input order, into a compact row, before sorting: walking
+    /// 100,000 jobs in rank order instead would touch each one's memory at random.
+    fn rank(&mut self, queued: &'a [QueuedJob], tenant: &[usize]) -> Vec<Job<'a>> {
         let aging = self.policy.aging_ms_per_point;
-        let mut keyed: Vec<(i128, &'a QueuedJob)> =
-            queued.iter().map(|q| (rank_key(q, aging), q)).collect();
-        keyed.sort_unstable_by(|(ka, a), (kb, b)| {
-            ka.cmp(kb)
-                .then(a.seq.cmp(&b.seq))
-                .then_with(|| a.id.cmp(&b.id))
-        });
-        let mut groups: BTreeMap<(Option<&'a str>, &'a [String]), usize> = BTreeMap::new();
         let labels: Vec<Vec<&str>> = (self.clusters.iter())
             .map(|c| {
                 let mut l: Vec<&str> = c.labels.iter().map(String::as_str).collect();
@@ -112,23 +116,55 @@ impl<'a> View<'a> {
                 l
             })
             .collect();
-        let mut jobs = Vec::with_capacity(keyed.len());
-        for (_, q) in keyed {
-            let key = (q.cluster.as_deref(), q.labels.as_slice());
-            let group = match groups.get(&key) {
+        // Groups are keyed by numbers, not strings: the pin as a cluster slot (0 = none, then index + 1,
+        // `usize::MAX` for an unknown name, whose group is empty whatever the name) and the label set by
+        // its id (0 = none, the common case, which needs no lookup).
+        let mut label_sets: BTreeMap<&'a [String], usize> = BTreeMap::new();
+        let mut groups: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+        let mut rows: Vec<Row> = Vec::with_capacity(queued.len());
+        for (i, q) in queued.iter().enumerate() {
+            let pin = match q.cluster.as_deref() {
+                None => 0,
+                Some(name) => self.cluster_index(name).map_or(usize::MAX, |c| c + 1),
+            };
+            let set = match q.labels.as_slice() {
+                [] => 0,
+                l => {
+                    let next = label_sets.len() + 1;
+                    *label_sets.entry(l).or_insert(next)
+                }
+            };
+            let group = match groups.get(&(pin, set)) {
                 Some(g) => *g,
                 None => {
                     let g = self.groups.len();
                     self.groups.push(self.eligible(q, &labels));
-                    groups.insert(key, g);
+                    groups.insert((pin, set), g);
                     g
                 }
             };
-            // Every job's tenant was collected by `tenants`; the fallback is unreachable but harmless.
-            let tenant = self.tenant_index(&q.tenant).unwrap_or(0);
-            jobs.push(Job { q, tenant, group });
+            rows.push(Row {
+                key: rank_key(q, aging),
+                seq: q.seq,
+                index: i,
+                tenant: tenant[i],
+                group,
+                demand: q.demand,
+            });
         }
-        jobs
+        rows.sort_unstable_by(|a, b| {
+            (a.key, a.seq)
+                .cmp(&(b.key, b.seq))
+                .then_with(|| queued[a.index].id.cmp(&queued[b.index].id))
+        });
+        (rows.into_iter())
+            .map(|r| Job {
+                q: &queued[r.index],
+                demand: r.demand,
+                tenant: r.tenant,
+                group: r.group,
+            })
+            .collect()
     }
 
     fn eligible(&self, q: &QueuedJob, labels: &[Vec<&str>]) -> Group {
@@ -166,11 +202,23 @@ fn dedup_clusters(clusters: &[ClusterView]) -> Vec<&ClusterView> {
     sorted
 }
 
-fn tenants<'a>(input: &Input<'a>) -> Vec<&'a str> {
-    let mut names: Vec<&str> = (input.queued.iter().map(|j| j.tenant.as_str()))
-        .chain(input.allocations.iter().map(|a| a.tenant.as_str()))
-        .collect();
-    names.sort_unstable();
-    names.dedup();
-    names
+/// Tenant names, sorted, and the tenant index of each queued job and each allocation. One map lookup per
+/// row: ids are handed out in first-seen order, then renumbered in name order, so the numbering (which
+/// fairness breaks ties by) does not depend on the input's order.
+fn intern_tenants<'a>(input: &Input<'a>) -> (Vec<&'a str>, Vec<usize>, Vec<usize>) {
+    let mut ids: BTreeMap<&'a str, usize> = BTreeMap::new();
+    let mut id = |name: &'a str| {
+        let next = ids.len();
+        *ids.entry(name).or_insert(next)
+    };
+    let jobs: Vec<usize> = input.queued.iter().map(|j| id(&j.tenant)).collect();
+    let allocs: Vec<usize> = input.allocations.iter().map(|a| id(&a.tenant)).collect();
+    let mut by_name = vec![0; ids.len()];
+    let mut names = Vec::with_capacity(ids.len());
+    for (rank, (name, first)) in ids.into_iter().enumerate() {
+        by_name[first] = rank;
+        names.push(name);
+    }
+    let renumber = |v: Vec<usize>| v.into_iter().map(|i| by_name[i]).collect();
+    (names, renumber(jobs), renumber(allocs))
 }

@@ -50,7 +50,11 @@ impl Display for Why<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "priority {} (aged rank {})", self.priority, self.rank)?;
         if let Some((tenant, share)) = self.fair {
-            write!(f, ", tenant {tenant}'s turn at dominant share {}%", percent(share))?;
+            write!(
+                f,
+                ", tenant {tenant}'s turn at dominant share {}%",
+                percent(share)
+            )?;
         }
         let c = self.cluster;
         match (&self.route, self.past) {

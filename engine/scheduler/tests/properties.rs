@@ -18,22 +18,32 @@ fn labels() -> impl Strategy<Value = Vec<String>> {
         .prop_map(|l| l.into_iter().map(String::from).collect())
 }
 
-fn resources(cpu: std::ops::RangeInclusive<u64>, mem: std::ops::RangeInclusive<u64>) -> impl Strategy<Value = Resources> {
+fn resources(
+    cpu: std::ops::RangeInclusive<u64>,
+    mem: std::ops::RangeInclusive<u64>,
+) -> impl Strategy<Value = Resources> {
     (cpu, mem).prop_map(|(c, m)| Resources::new(c, m))
 }
 
 fn clusters() -> impl Strategy<Value = Vec<ClusterView>> {
-    prop::collection::vec((labels(), resources(0..=20, 1..=20), prop::bool::weighted(0.8)), 1..=4)
-        .prop_map(|cs| {
-            (cs.into_iter().enumerate())
-                .map(|(i, (labels, capacity, available))| ClusterView {
-                    name: NAMES[i].to_string(),
-                    labels,
-                    capacity,
-                    available,
-                })
-                .collect()
-        })
+    prop::collection::vec(
+        (
+            labels(),
+            resources(0..=20, 1..=20),
+            prop::bool::weighted(0.8),
+        ),
+        1..=4,
+    )
+    .prop_map(|cs| {
+        (cs.into_iter().enumerate())
+            .map(|(i, (labels, capacity, available))| ClusterView {
+                name: NAMES[i].to_string(),
+                labels,
+                capacity,
+                available,
+            })
+            .collect()
+    })
 }
 
 fn cluster_name() -> impl Strategy<Value = String> {
@@ -68,17 +78,23 @@ fn jobs() -> impl Strategy<Value = Vec<QueuedJob>> {
     );
     prop::collection::vec(one, 0..40).prop_map(|js| {
         (js.into_iter().enumerate())
-            .map(|(i, (tenant, priority, demand, ago, cluster, labels, limit))| QueuedJob {
-                id: format!("j{i}"),
-                tenant: tenant.to_string(),
-                priority,
-                demand,
-                enqueued_ms: NOW - ago,
-                seq: i as u64,
-                cluster,
-                labels: if labels.len() == 2 { Vec::new() } else { labels },
-                time_limit_ms: limit,
-            })
+            .map(
+                |(i, (tenant, priority, demand, ago, cluster, labels, limit))| QueuedJob {
+                    id: format!("j{i}"),
+                    tenant: tenant.to_string(),
+                    priority,
+                    demand,
+                    enqueued_ms: NOW - ago,
+                    seq: i as u64,
+                    cluster,
+                    labels: if labels.len() == 2 {
+                        Vec::new()
+                    } else {
+                        labels
+                    },
+                    time_limit_ms: limit,
+                },
+            )
             .collect()
     })
 }
@@ -123,15 +139,21 @@ impl World {
     }
 
     fn job(&self, id: &str) -> &QueuedJob {
-        self.jobs.iter().find(|j| j.id == id).expect("a placed job is queued")
+        self.jobs
+            .iter()
+            .find(|j| j.id == id)
+            .expect("a placed job is queued")
     }
 
     fn cluster(&self, name: &str) -> &ClusterView {
-        (self.clusters.iter()).find(|c| c.name == name).expect("placed on a known cluster")
+        (self.clusters.iter())
+            .find(|c| c.name == name)
+            .expect("placed on a known cluster")
     }
 
     fn eligible(&self, j: &QueuedJob, c: &ClusterView) -> bool {
-        j.cluster.as_ref().is_none_or(|p| *p == c.name) && j.labels.iter().all(|l| c.labels.contains(l))
+        j.cluster.as_ref().is_none_or(|p| *p == c.name)
+            && j.labels.iter().all(|l| c.labels.contains(l))
     }
 
     fn quota(&self, tenant: &str) -> Option<Resources> {
@@ -140,33 +162,51 @@ impl World {
 
     /// Oracle for rule 2.
     fn impossible(&self, j: &QueuedJob) -> bool {
-        let fits_some = (self.clusters.iter()).any(|c| self.eligible(j, c) && j.demand.fits(c.capacity));
+        let fits_some =
+            (self.clusters.iter()).any(|c| self.eligible(j, c) && j.demand.fits(c.capacity));
         !fits_some || self.quota(&j.tenant).is_some_and(|q| !j.demand.fits(q))
     }
 
     /// Whether some available eligible cluster could ever hold the job.
     fn hostable(&self, j: &QueuedJob) -> bool {
-        (self.clusters.iter()).any(|c| c.available && self.eligible(j, c) && j.demand.fits(c.capacity))
+        (self.clusters.iter())
+            .any(|c| c.available && self.eligible(j, c) && j.demand.fits(c.capacity))
     }
 
     fn allocated(&self, pick: impl Fn(&Allocation) -> bool) -> [u128; 2] {
-        sum(self.allocations.iter().filter(|a| pick(a)).map(|a| a.demand))
+        sum(self
+            .allocations
+            .iter()
+            .filter(|a| pick(a))
+            .map(|a| a.demand))
     }
 
     /// Oracle for the reservation start: the earliest t in {now} ∪ {max(end, now)} at which what is still
     /// held leaves `need` free on the cluster, holding (demand, end) pairs.
-    fn start(&self, cluster: &str, extra: &[(Resources, Option<u64>)], need: Resources) -> Option<u64> {
+    fn start(
+        &self,
+        cluster: &str,
+        extra: &[(Resources, Option<u64>)],
+        need: Resources,
+    ) -> Option<u64> {
         let cap = self.cluster(cluster).capacity;
         let holders: Vec<(Resources, Option<u64>)> = (self.allocations.iter())
             .filter(|a| a.cluster == cluster)
             .map(|a| (a.demand, a.ends_ms))
             .chain(extra.iter().copied())
             .collect();
-        let mut times: Vec<u64> = holders.iter().filter_map(|h| h.1).map(|e| e.max(NOW)).collect();
+        let mut times: Vec<u64> = holders
+            .iter()
+            .filter_map(|h| h.1)
+            .map(|e| e.max(NOW))
+            .collect();
         times.push(NOW);
         times.sort_unstable();
         times.into_iter().find(|&t| {
-            let held = sum(holders.iter().filter(|h| h.1.is_none_or(|e| e > t)).map(|h| h.0));
+            let held = sum(holders
+                .iter()
+                .filter(|h| h.1.is_none_or(|e| e > t))
+                .map(|h| h.0));
             u128::from(cap.cpu_milli) >= held[0] + u128::from(need.cpu_milli)
                 && u128::from(cap.memory_mib) >= held[1] + u128::from(need.memory_mib)
         })
@@ -176,22 +216,31 @@ impl World {
     fn ranked(&self) -> Vec<&QueuedJob> {
         let aging = i128::from(self.policy.aging_ms_per_point);
         let mut order: Vec<&QueuedJob> = self.jobs.iter().collect();
-        order.sort_by_key(|j| (i128::from(j.enqueued_ms) - i128::from(j.priority.min(1000)) * aging, j.seq));
+        order.sort_by_key(|j| {
+            (
+                i128::from(j.enqueued_ms) - i128::from(j.priority.min(1000)) * aging,
+                j.seq,
+            )
+        });
         order
     }
 }
 
 fn sum(rs: impl Iterator<Item = Resources>) -> [u128; 2] {
-    rs.fold([0, 0], |[c, m], r| [c + u128::from(r.cpu_milli), m + u128::from(r.memory_mib)])
+    rs.fold([0, 0], |[c, m], r| {
+        [c + u128::from(r.cpu_milli), m + u128::from(r.memory_mib)]
+    })
 }
 
 fn world() -> impl Strategy<Value = World> {
-    (jobs(), clusters(), allocations(), policy()).prop_map(|(jobs, clusters, allocations, policy)| World {
-        jobs,
-        clusters,
-        allocations,
-        policy,
-    })
+    (jobs(), clusters(), allocations(), policy()).prop_map(
+        |(jobs, clusters, allocations, policy)| World {
+            jobs,
+            clusters,
+            allocations,
+            policy,
+        },
+    )
 }
 
 proptest! {
@@ -336,6 +385,54 @@ proptest! {
             stopped = true;
         }
         prop_assert_eq!(next_placement, d.placements.len());
+    }
+
+    /// No job left waiting could have started: free room and quota headroom only shrink during a tick, so
+    /// a job that fits at the end (within its quota, and within the backfill rules on the reserved
+    /// cluster) fitted when it was examined. Applies unless strict priority stopped at the head or the
+    /// placement limit was reached.
+    #[test]
+    fn no_job_left_waiting_could_have_started(w in world()) {
+        let d = w.decide();
+        if d.placements.len() >= w.policy.max_placements || (!w.policy.backfill && d.reservation.is_some()) {
+            return Ok(());
+        }
+        let placed: BTreeSet<&str> = d.placements.iter().map(|p| p.job.as_str()).collect();
+        let placed_jobs = || d.placements.iter().map(|p| (p, w.job(&p.job)));
+        // What the reservation has left spare at the end: backfills that end before its start took none.
+        let spare = d.reservation.as_ref().and_then(|r| {
+            let start = r.start_ms;
+            placed_jobs()
+                .filter(|(p, _)| p.cluster == r.cluster && p.backfilled)
+                .filter(|(_, j)| j.time_limit_ms.zip(start).is_none_or(|(l, s)| NOW + l > s))
+                .try_fold(r.leftover?, |left, (_, j)| left.checked_sub(j.demand))
+        });
+        for j in &w.jobs {
+            if placed.contains(j.id.as_str()) || w.impossible(j) || d.reservation.as_ref().is_some_and(|r| r.job == j.id) {
+                continue;
+            }
+            let held = sum(w.allocations.iter().filter(|a| a.tenant == j.tenant).map(|a| a.demand)
+                .chain(placed_jobs().filter(|(_, p)| p.tenant == j.tenant).map(|(_, p)| p.demand)));
+            let over = w.quota(&j.tenant).is_some_and(|q| {
+                held[0] + u128::from(j.demand.cpu_milli) > u128::from(q.cpu_milli)
+                    || held[1] + u128::from(j.demand.memory_mib) > u128::from(q.memory_mib)
+            });
+            if over {
+                continue;
+            }
+            for c in w.clusters.iter().filter(|c| c.available && w.eligible(j, c)) {
+                let used = sum(w.allocations.iter().filter(|a| a.cluster == c.name).map(|a| a.demand)
+                    .chain(placed_jobs().filter(|(p, _)| p.cluster == c.name).map(|(_, j)| j.demand)));
+                let fits = u128::from(c.capacity.cpu_milli) >= used[0] + u128::from(j.demand.cpu_milli)
+                    && u128::from(c.capacity.memory_mib) >= used[1] + u128::from(j.demand.memory_mib);
+                let allowed = match d.reservation.as_ref().filter(|r| r.cluster == c.name) {
+                    None => true,
+                    Some(r) => j.time_limit_ms.zip(r.start_ms).is_some_and(|(l, s)| NOW + l <= s)
+                        || spare.is_some_and(|s| j.demand.fits(s)),
+                };
+                prop_assert!(!(fits && allowed), "{} could have started on {}: {:#?}", j.id, c.name, d);
+            }
+        }
     }
 
     /// The aging bound: a job of priority p is never ranked behind one enqueued more than

@@ -117,7 +117,11 @@ fn the_largest_cluster_named_is_the_eligible_one_nearest_to_the_demand() {
     ];
     let jobs = vec![job("j", 1, 10, 100).labels(&["x"])];
     let mut case = Case::new(jobs, clusters);
-    case.clusters = case.clusters.into_iter().map(|c| labelled(c, &["x"])).collect();
+    case.clusters = case
+        .clusters
+        .into_iter()
+        .map(|c| labelled(c, &["x"]))
+        .collect();
     case.clusters[3].labels.clear();
     check(
         case,
@@ -161,8 +165,13 @@ fn best_fit_prefers_the_tighter_cluster() {
 fn best_fit_is_relative_to_capacity_and_counts_allocations() {
     // 10% of big left over beats 100% of small.
     let clusters = vec![cluster("big", 100, 100), cluster("small", 10, 10)];
-    let case = Case::new(vec![job("a", 1, 5, 5)], clusters)
-        .allocs(vec![alloc("big", "t", 90, 90, Some(NOW + HOUR))]);
+    let case = Case::new(vec![job("a", 1, 5, 5)], clusters).allocs(vec![alloc(
+        "big",
+        "t",
+        90,
+        90,
+        Some(NOW + HOUR),
+    )]);
     check(case, "a→big");
 }
 
@@ -171,8 +180,8 @@ fn equal_fits_go_by_name_and_earlier_placements_count() {
     let clusters = vec![cluster("y", 4, 4), cluster("x", 4, 4)];
     let jobs = vec![job("a", 1, 1, 1), job("b", 2, 1, 1), job("c", 3, 3, 3)];
     check(Case::new(jobs, clusters.clone()), "a→x b→x c→y");
-    let case = Case::new(vec![job("a", 1, 2, 2)], clusters)
-        .allocs(vec![alloc("x", "t", 3, 3, None)]);
+    let case =
+        Case::new(vec![job("a", 1, 2, 2)], clusters).allocs(vec![alloc("x", "t", 3, 3, None)]);
     check(case, "a→y");
 }
 
@@ -189,8 +198,13 @@ fn allocations_on_unknown_clusters_are_ignored_for_room() {
 fn blocked(more: Vec<stepd_scheduler::QueuedJob>) -> Case {
     let mut jobs = vec![job("head", 1, 30, 120)];
     jobs.extend(more);
-    Case::new(jobs, vec![cluster("big", 32, 128), cluster("small", 8, 32)])
-        .allocs(vec![alloc("big", "t", 28, 112, Some(NOW + HOUR))])
+    Case::new(jobs, vec![cluster("big", 32, 128), cluster("small", 8, 32)]).allocs(vec![alloc(
+        "big",
+        "t",
+        28,
+        112,
+        Some(NOW + HOUR),
+    )])
 }
 
 #[test]
@@ -311,8 +325,13 @@ fn the_reservation_counts_this_ticks_earlier_placements() {
 
 #[test]
 fn overdue_holders_are_expected_to_release_now() {
-    let case = Case::new(vec![job("h", 1, 8, 8)], vec![cluster("c1", 8, 8)])
-        .allocs(vec![alloc("c1", "t", 8, 8, Some(NOW - 5))]);
+    let case = Case::new(vec![job("h", 1, 8, 8)], vec![cluster("c1", 8, 8)]).allocs(vec![alloc(
+        "c1",
+        "t",
+        8,
+        8,
+        Some(NOW - 5),
+    )]);
     check(case, "- | reserve h@c1+0");
 }
 
@@ -320,8 +339,8 @@ fn overdue_holders_are_expected_to_release_now() {
 fn clusters_too_small_for_the_head_are_not_reserved() {
     // "small" can never hold the head; the reservation goes to the cluster that can.
     let clusters = vec![cluster("aa-small", 4, 4), cluster("big", 16, 16)];
-    let case = Case::new(vec![job("h", 1, 16, 16)], clusters)
-        .allocs(vec![alloc("big", "", 16, 16, None)]);
+    let case =
+        Case::new(vec![job("h", 1, 16, 16)], clusters).allocs(vec![alloc("big", "", 16, 16, None)]);
     check(case, "- | reserve h@big+?");
 }
 
@@ -377,7 +396,9 @@ fn fairness_alternates_tenants_by_dominant_share() {
         Case::new(jobs.clone(), clusters.clone()),
         "a1→c1 a2→c1 a3→c1 b1→c1 | reserve b2@c1+?",
     );
-    let d = Case::new(jobs, clusters).policy(|p| p.fairness = true).run();
+    let d = Case::new(jobs, clusters)
+        .policy(|p| p.fairness = true)
+        .run();
     assert_eq!(summary(&d), "a1→c1 b1→c1 a2→c1 b2→c1 | reserve a3@c1+?");
     assert_eq!(
         d.placements[1].why,
@@ -415,8 +436,13 @@ fn at_most_max_placements() {
 #[test]
 fn full_clusters_end_the_tick_but_still_reserve() {
     let jobs = (1..=1000).map(|i| job(&format!("j{i}"), i, 1, 1)).collect();
-    let case = Case::new(jobs, vec![cluster("c1", 8, 8)])
-        .allocs(vec![alloc("c1", "t", 8, 8, Some(NOW + HOUR))]);
+    let case = Case::new(jobs, vec![cluster("c1", 8, 8)]).allocs(vec![alloc(
+        "c1",
+        "t",
+        8,
+        8,
+        Some(NOW + HOUR),
+    )]);
     check(case, "- | reserve j1@c1+3600000");
 }
 

@@ -238,9 +238,13 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
                 field(input, "definition")?.to_string(),
                 optional(input, "type")? == Some("EXPRESS"),
             );
-            let report = rt
+            let mut report = rt
                 .read(move |_| Ok(stepd_asl::validate(&text, stepd_asl::Options { express })))
                 .await?;
+            if let Some(def) = &report.definition {
+                let warnings = rt.resource_warnings(def);
+                report.diagnostics.extend(warnings);
+            }
             Ok(
                 json!({"result": if report.is_valid() { "OK" } else { "FAIL" }, "diagnostics": report.diagnostics, "truncated": false}),
             )

@@ -195,12 +195,17 @@ async fn upload(
         let body = json!({"__type": "InvalidDefinition", "message": message, "diagnostics": report.diagnostics});
         return ok(StatusCode::BAD_REQUEST, body);
     }
+    // Warnings do not refuse the upload; they come back beside its answer (a mistyped resource, say).
+    let mut warnings: Vec<stepd_asl::Diagnostic> = report.diagnostics.clone();
+    if let Some(def) = &report.definition {
+        warnings.extend(rt.resource_warnings(def));
+    }
     let arn = rt.state_machine_arn(&machine);
     if rt.state_machine(&arn).is_ok() {
         let updated = rt
             .update_state_machine(&arn, Some(&text), None, None)
             .await?;
-        let body = json!({"stateMachineArn": arn, "revisionId": updated.revision_id, "updateDate": seconds(updated.updated)});
+        let body = json!({"stateMachineArn": arn, "revisionId": updated.revision_id, "updateDate": seconds(updated.updated), "warnings": warnings});
         return ok(StatusCode::OK, body);
     }
     let spec = stepd_runtime::MachineSpec {
@@ -211,7 +216,7 @@ async fn upload(
     let created = rt.state_machine(&arn).map_or(0, |m| m.created);
     ok(
         StatusCode::CREATED,
-        json!({"stateMachineArn": arn, "creationDate": seconds(created)}),
+        json!({"stateMachineArn": arn, "creationDate": seconds(created), "warnings": warnings}),
     )
 }
 

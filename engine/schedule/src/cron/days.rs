@@ -63,21 +63,31 @@ fn parse_day_of_month(text: &str) -> Result<Days, Error> {
     if upper.starts_with('L') {
         return Err(field_error(
             DAY_OF_MONTH,
-            format!("'{text}' is not valid: 'L' must stand alone or as 'LW' (offsets such as 'L-3' are not supported)"),
+            format!(
+                "'{text}' is not valid: 'L' must stand alone or as 'LW' (offsets such as 'L-3' are not supported)"
+            ),
         ));
     }
     if let Some(day) = upper.strip_suffix('W') {
         if day.is_empty() {
-            return Err(field_error(DAY_OF_MONTH, "'W' needs a day before it, as in '15W'"));
+            return Err(field_error(
+                DAY_OF_MONTH,
+                "'W' needs a day before it, as in '15W'",
+            ));
         }
         if is_single(day) {
-            return Ok(Days::NearestWeekday(day_number(field::value(DAY_OF_MONTH, day)?)));
+            return Ok(Days::NearestWeekday(day_number(field::value(
+                DAY_OF_MONTH,
+                day,
+            )?)));
         }
     }
     if upper.contains(['L', 'W']) {
         return Err(field_error(
             DAY_OF_MONTH,
-            format!("'{text}' is not valid: 'L' and 'W' must stand alone ('L', 'LW', '15W'), not in a list or range"),
+            format!(
+                "'{text}' is not valid: 'L' and 'W' must stand alone ('L', 'LW', '15W'), not in a list or range"
+            ),
         ));
     }
     field::parse(DAY_OF_MONTH, text).map(Days::Dates)
@@ -90,23 +100,31 @@ fn parse_day_of_week(text: &str) -> Result<Days, Error> {
     }
     if let Some((day, nth)) = upper.split_once('#') {
         if !is_single(day) || nth.contains('#') {
-            return Err(field_error(DAY_OF_WEEK, format!("'{text}' is not valid: '#' takes one day and one number, as in '3#2'")));
+            return Err(field_error(
+                DAY_OF_WEEK,
+                format!("'{text}' is not valid: '#' takes one day and one number, as in '3#2'"),
+            ));
         }
         let day = day_number(field::value(DAY_OF_WEEK, day)?);
         return match nth.parse::<u8>() {
             Ok(n @ 1..=5) if nth.len() == 1 => Ok(Days::Nth(day, n)),
-            _ => Err(field_error(DAY_OF_WEEK, format!("the occurrence in '{text}' must be 1-5"))),
+            _ => Err(field_error(
+                DAY_OF_WEEK,
+                format!("the occurrence in '{text}' must be 1-5"),
+            )),
         };
     }
-    if let Some(day) = upper.strip_suffix('L') {
-        if is_single(day) {
-            return Ok(Days::LastOf(day_number(field::value(DAY_OF_WEEK, day)?)));
-        }
+    if let Some(day) = upper.strip_suffix('L')
+        && is_single(day)
+    {
+        return Ok(Days::LastOf(day_number(field::value(DAY_OF_WEEK, day)?)));
     }
     if upper.contains('L') {
         return Err(field_error(
             DAY_OF_WEEK,
-            format!("'{text}' is not valid: 'L' must stand alone or follow one day, as in '5L', not in a list or range"),
+            format!(
+                "'{text}' is not valid: 'L' must stand alone or follow one day, as in '5L', not in a list or range"
+            ),
         ));
     }
     field::parse(DAY_OF_WEEK, text).map(Days::Weekdays)
@@ -123,7 +141,10 @@ impl Days {
         let last = days_in_month(year, month);
         let bit = |day: u8| 1_u32 << day;
         match *self {
-            Days::Dates(set) => (1..=last).filter(|d| set.contains(u16::from(*d))).map(bit).sum(),
+            Days::Dates(set) => (1..=last)
+                .filter(|d| set.contains(u16::from(*d)))
+                .map(bit)
+                .sum(),
             Days::LastDay => bit(last),
             Days::LastWeekday => match weekday(year, month, last) {
                 SATURDAY => bit(last - 1),
@@ -141,7 +162,10 @@ impl Days {
                 SUNDAY => bit(day + 1),
                 _ => bit(day),
             },
-            Days::Weekdays(set) => (1..=last).filter(|d| set.contains(u16::from(weekday(year, month, *d)))).map(bit).sum(),
+            Days::Weekdays(set) => (1..=last)
+                .filter(|d| set.contains(u16::from(weekday(year, month, *d))))
+                .map(bit)
+                .sum(),
             Days::LastOf(day) => bit(last - (weekday(year, month, last) + 7 - day) % 7),
             Days::Nth(day, n) => {
                 let first = 1 + (day + 7 - weekday(year, month, 1)) % 7;

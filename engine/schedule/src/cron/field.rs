@@ -17,17 +17,53 @@ pub(crate) struct Field {
     expected: &'static str,
 }
 
-const MONTHS: [&str; 12] = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+const MONTHS: [&str; 12] = [
+    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+];
 const DAYS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
-pub(crate) const MINUTES: Field = Field { name: "minutes", min: 0, max: 59, names: &[], expected: "0-59" };
-pub(crate) const HOURS: Field = Field { name: "hours", min: 0, max: 23, names: &[], expected: "0-23" };
-pub(crate) const DAY_OF_MONTH: Field =
-    Field { name: "day-of-month", min: 1, max: 31, names: &[], expected: "1-31" };
-pub(crate) const MONTH: Field = Field { name: "month", min: 1, max: 12, names: &MONTHS, expected: "1-12 or JAN-DEC" };
-pub(crate) const DAY_OF_WEEK: Field =
-    Field { name: "day-of-week", min: 1, max: 7, names: &DAYS, expected: "1-7 or SUN-SAT (1 = Sunday)" };
-pub(crate) const YEAR: Field = Field { name: "year", min: 1970, max: 2199, names: &[], expected: "1970-2199" };
+pub(crate) const MINUTES: Field = Field {
+    name: "minutes",
+    min: 0,
+    max: 59,
+    names: &[],
+    expected: "0-59",
+};
+pub(crate) const HOURS: Field = Field {
+    name: "hours",
+    min: 0,
+    max: 23,
+    names: &[],
+    expected: "0-23",
+};
+pub(crate) const DAY_OF_MONTH: Field = Field {
+    name: "day-of-month",
+    min: 1,
+    max: 31,
+    names: &[],
+    expected: "1-31",
+};
+pub(crate) const MONTH: Field = Field {
+    name: "month",
+    min: 1,
+    max: 12,
+    names: &MONTHS,
+    expected: "1-12 or JAN-DEC",
+};
+pub(crate) const DAY_OF_WEEK: Field = Field {
+    name: "day-of-week",
+    min: 1,
+    max: 7,
+    names: &DAYS,
+    expected: "1-7 or SUN-SAT (1 = Sunday)",
+};
+pub(crate) const YEAR: Field = Field {
+    name: "year",
+    min: 1970,
+    max: 2199,
+    names: &[],
+    expected: "1970-2199",
+};
 
 /// A set of field values, stored as bits offset by the field's minimum (the year field needs 230 bits).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,7 +74,10 @@ pub(crate) struct Set {
 
 impl Set {
     fn empty(field: Field) -> Set {
-        Set { min: field.min, bits: [0; 4] }
+        Set {
+            min: field.min,
+            bits: [0; 4],
+        }
     }
 
     fn insert(&mut self, value: u16) {
@@ -47,7 +86,9 @@ impl Set {
     }
 
     pub(crate) fn contains(&self, value: u16) -> bool {
-        let Some(i) = value.checked_sub(self.min).map(usize::from) else { return false };
+        let Some(i) = value.checked_sub(self.min).map(usize::from) else {
+            return false;
+        };
         i < 256 && self.bits[i / 64] & (1 << (i % 64)) != 0
     }
 
@@ -57,7 +98,9 @@ impl Set {
         while i < 256 {
             let word = self.bits[i / 64] >> (i % 64);
             if word != 0 {
-                return u16::try_from(i + word.trailing_zeros() as usize).ok().map(|v| v + self.min);
+                return u16::try_from(i + word.trailing_zeros() as usize)
+                    .ok()
+                    .map(|v| v + self.min);
             }
             i = (i / 64 + 1) * 64;
         }
@@ -66,7 +109,10 @@ impl Set {
 }
 
 pub(crate) fn field_error(field: Field, problem: impl Into<String>) -> Error {
-    Error::CronField { field: field.name, problem: problem.into() }
+    Error::CronField {
+        field: field.name,
+        problem: problem.into(),
+    }
 }
 
 /// Parses a whole field (`0/5`, `MON-FRI`, `1,15,20-25`, `*`) into the set of values it selects.
@@ -74,7 +120,10 @@ pub(crate) fn parse(field: Field, text: &str) -> Result<Set, Error> {
     let mut set = Set::empty(field);
     for item in text.split(',') {
         if item.is_empty() {
-            return Err(field_error(field, format!("empty value in the list '{text}'")));
+            return Err(field_error(
+                field,
+                format!("empty value in the list '{text}'"),
+            ));
         }
         parse_item(field, item, &mut set)?;
     }
@@ -99,7 +148,10 @@ fn parse_item(field: Field, item: &str, set: &mut Set) -> Result<(), Error> {
     let length = if start <= end {
         end - start
     } else if field.name == YEAR.name {
-        return Err(field_error(field, format!("the range {range} runs backwards (years do not wrap around)")));
+        return Err(field_error(
+            field,
+            format!("the range {range} runs backwards (years do not wrap around)"),
+        ));
     } else {
         // A reversed range wraps past the field's end, as in Quartz: hours `22-2` are 22, 23, 0, 1, 2.
         end + span - start
@@ -113,10 +165,22 @@ fn parse_item(field: Field, item: &str, set: &mut Set) -> Result<(), Error> {
 fn parse_step(field: Field, text: &str) -> Result<u16, Error> {
     let span = field.max - field.min + 1;
     match number(text) {
-        Some(0) => Err(field_error(field, format!("the step in '/{text}' must be at least 1"))),
+        Some(0) => Err(field_error(
+            field,
+            format!("the step in '/{text}' must be at least 1"),
+        )),
         Some(step) if step <= span => Ok(step),
-        Some(step) => Err(field_error(field, format!("the step {step} is larger than the field's range {}-{}", field.min, field.max))),
-        None => Err(field_error(field, format!("the step '{text}' is not a positive whole number"))),
+        Some(step) => Err(field_error(
+            field,
+            format!(
+                "the step {step} is larger than the field's range {}-{}",
+                field.min, field.max
+            ),
+        )),
+        None => Err(field_error(
+            field,
+            format!("the step '{text}' is not a positive whole number"),
+        )),
     }
 }
 
@@ -126,17 +190,29 @@ pub(crate) fn value(field: Field, text: &str) -> Result<u16, Error> {
         return if (field.min..=field.max).contains(&n) {
             Ok(n)
         } else {
-            Err(field_error(field, format!("{n} is out of range (expected {})", field.expected)))
+            Err(field_error(
+                field,
+                format!("{n} is out of range (expected {})", field.expected),
+            ))
         };
     }
-    if let Some(i) = field.names.iter().position(|name| name.eq_ignore_ascii_case(text)) {
+    if let Some(i) = field
+        .names
+        .iter()
+        .position(|name| name.eq_ignore_ascii_case(text))
+    {
         return Ok(field.min + i as u16);
     }
     let problem = match text {
         "" => format!("a value is missing (expected {})", field.expected),
         "?" => "'?' is only allowed alone, in day-of-month or day-of-week".to_owned(),
-        _ if text.bytes().all(|b| b.is_ascii_digit()) => format!("{text} is out of range (expected {})", field.expected),
-        _ => format!("'{text}' is not a valid value (expected {})", field.expected),
+        _ if text.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("{text} is out of range (expected {})", field.expected)
+        }
+        _ => format!(
+            "'{text}' is not a valid value (expected {})",
+            field.expected
+        ),
     };
     Err(field_error(field, problem))
 }
@@ -155,7 +231,9 @@ mod tests {
 
     fn values(field: Field, text: &str) -> Vec<u16> {
         let set = parse(field, text).expect("valid field");
-        (field.min..=field.max).filter(|v| set.contains(*v)).collect()
+        (field.min..=field.max)
+            .filter(|v| set.contains(*v))
+            .collect()
     }
 
     #[test]

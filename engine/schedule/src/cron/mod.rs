@@ -51,7 +51,13 @@ impl Cron {
             return None;
         }
         let start = if start.year < FIRST_YEAR {
-            Minute { year: FIRST_YEAR, month: 1, day: 1, hour: 0, minute: 0 }
+            Minute {
+                year: FIRST_YEAR,
+                month: 1,
+                day: 1,
+                hour: 0,
+                minute: 0,
+            }
         } else {
             start
         };
@@ -87,9 +93,17 @@ impl Cron {
             let start = start.filter(|s| s.day == day);
             let mut hour_from = start.map_or(0, |s| u16::from(s.hour));
             while let Some(hour) = self.hours.first_from(hour_from).filter(|h| *h <= 23) {
-                let minute_from = start.filter(|s| u16::from(s.hour) == hour).map_or(0, |s| u16::from(s.minute));
+                let minute_from = start
+                    .filter(|s| u16::from(s.hour) == hour)
+                    .map_or(0, |s| u16::from(s.minute));
                 if let Some(minute) = self.minutes.first_from(minute_from).filter(|m| *m <= 59) {
-                    return Some(Minute { year, month, day, hour: hour as u8, minute: minute as u8 });
+                    return Some(Minute {
+                        year,
+                        month,
+                        day,
+                        hour: hour as u8,
+                        minute: minute as u8,
+                    });
                 }
                 hour_from = hour + 1;
             }
@@ -113,7 +127,13 @@ mod tests {
     use super::*;
 
     fn at(year: i32, month: u8, day: u8, hour: u8, minute: u8) -> Minute {
-        Minute { year, month, day, hour, minute }
+        Minute {
+            year,
+            month,
+            day,
+            hour,
+            minute,
+        }
     }
 
     #[test]
@@ -133,7 +153,9 @@ mod tests {
             let mut minute = at(2024, 1, 25, 22, 0);
             let mut expected = minute;
             for _ in 0..20 {
-                let Some(found) = cron.first_at_or_after(minute) else { break };
+                let Some(found) = cron.first_at_or_after(minute) else {
+                    break;
+                };
                 while !cron.matches(expected) {
                     expected = expected.succ();
                     assert!(expected <= found, "{expression}: scan passed {found:?}");
@@ -148,7 +170,10 @@ mod tests {
     #[test]
     fn years_run_out() {
         let cron = parse("0 0 1 1 ? 2025").expect("valid");
-        assert_eq!(cron.first_at_or_after(at(2024, 6, 1, 0, 0)), Some(at(2025, 1, 1, 0, 0)));
+        assert_eq!(
+            cron.first_at_or_after(at(2024, 6, 1, 0, 0)),
+            Some(at(2025, 1, 1, 0, 0))
+        );
         assert_eq!(cron.first_at_or_after(at(2025, 1, 1, 0, 1)), None);
         let never = parse("0 0 30 2 ? *").expect("valid: February 30th simply never comes");
         assert_eq!(never.first_at_or_after(at(1970, 1, 1, 0, 0)), None);

@@ -3,7 +3,9 @@
 
 #![allow(dead_code)]
 
-use stepd_scheduler::{Allocation, ClusterView, Decision, Input, Policy, QueuedJob, Resources, place};
+use stepd_scheduler::{
+    Allocation, ClusterView, Decision, Input, Policy, QueuedJob, Resources, place,
+};
 
 pub const NOW: u64 = 1_000_000;
 pub const GIB: u64 = 1024;
@@ -137,7 +139,14 @@ pub fn summary(d: &Decision) -> String {
     let mut parts: Vec<String> = d
         .placements
         .iter()
-        .map(|p| format!("{}→{}{}", p.job, p.cluster, if p.backfilled { "*" } else { "" }))
+        .map(|p| {
+            format!(
+                "{}→{}{}",
+                p.job,
+                p.cluster,
+                if p.backfilled { "*" } else { "" }
+            )
+        })
         .collect();
     if parts.is_empty() {
         parts.push("-".to_string());
