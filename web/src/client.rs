@@ -34,6 +34,27 @@ impl Client {
         answer(response)
     }
 
+    pub(crate) fn put(&self, path: &str, body: &Value) -> Result<Value> {
+        let url = format!("{}{path}", self.endpoint);
+        let response = self
+            .agent
+            .put(&url)
+            .header("content-type", "application/json")
+            .send(body.to_string())
+            .map_err(|e| anyhow!("cannot reach {}: {e}", self.endpoint))?;
+        answer(response)
+    }
+
+    pub(crate) fn delete(&self, path: &str) -> Result<Value> {
+        let url = format!("{}{path}", self.endpoint);
+        let response = self
+            .agent
+            .delete(&url)
+            .call()
+            .map_err(|e| anyhow!("cannot reach {}: {e}", self.endpoint))?;
+        answer(response)
+    }
+
     pub(crate) fn post(&self, path: &str, body: &Value) -> Result<Value> {
         let url = format!("{}{path}", self.endpoint);
         let response = self
@@ -58,7 +79,10 @@ fn answer(mut response: ureq::http::Response<ureq::Body>) -> Result<Value> {
     if (200..300).contains(&status) {
         return Ok(value);
     }
-    let kind = value.get("__type").and_then(Value::as_str).unwrap_or("Error");
+    let kind = value
+        .get("__type")
+        .and_then(Value::as_str)
+        .unwrap_or("Error");
     let message = value
         .get("message")
         .and_then(Value::as_str)

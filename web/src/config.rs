@@ -109,8 +109,8 @@ pub(crate) struct ScheduleSection {
 impl File {
     /// Reads and checks a configuration file.
     pub(crate) fn load(path: &Path) -> Result<File> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let file: File =
             toml::from_str(&text).with_context(|| format!("reading {}", path.display()))?;
         file.check()
@@ -138,13 +138,20 @@ impl File {
         let mut names = std::collections::BTreeSet::new();
         for c in &self.clusters {
             if !valid_name(&c.name) {
-                bail!("clusters: '{}' is not a valid cluster name (letters, digits, '.', '_', '-')", c.name);
+                bail!(
+                    "clusters: '{}' is not a valid cluster name (letters, digits, '.', '_', '-')",
+                    c.name
+                );
             }
             if !names.insert(&c.name) {
                 bail!("clusters: '{}' is named twice", c.name);
             }
             if c.kind != "local" {
-                bail!("clusters.{}: kind '{}' is not built yet (kinds: local)", c.name, c.kind);
+                bail!(
+                    "clusters.{}: kind '{}' is not built yet (kinds: local)",
+                    c.name,
+                    c.kind
+                );
             }
             if let Some(cpus) = c.cpus
                 && !(cpus > 0.0 && cpus <= 100_000.0)
@@ -161,7 +168,10 @@ impl File {
         }
         let s = &self.scheduler;
         if !(s.tick_seconds >= 0.05 && s.tick_seconds <= 3600.0) {
-            bail!("scheduler.tick_seconds: must be from 0.05 to 3600, not {}", s.tick_seconds);
+            bail!(
+                "scheduler.tick_seconds: must be from 0.05 to 3600, not {}",
+                s.tick_seconds
+            );
         }
         if !(s.aging_seconds_per_point >= 0.0 && s.aging_seconds_per_point <= 86_400.0) {
             bail!("scheduler.aging_seconds_per_point: must be from 0 to 86400");
@@ -245,10 +255,22 @@ mod tests {
     fn mistakes_name_their_field() {
         for (text, want) in [
             ("[[clusters]]\nname = \"a\"\nkind = \"moon\"", "kind 'moon'"),
-            ("[[clusters]]\nname = \"a\"\nkind = \"local\"\ncpus = -1", "clusters.a.cpus"),
-            ("[[clusters]]\nname = \"a\"\nkind = \"local\"\nmemory = \"lots\"", "clusters.a.memory"),
-            ("tenants = [\"a b\"]\n[[clusters]]\nname = \"a\"\nkind = \"local\"", "tenants"),
-            ("[scheduler]\ntick_seconds = 0", "scheduler.tick_seconds"),
+            (
+                "[[clusters]]\nname = \"a\"\nkind = \"local\"\ncpus = -1",
+                "clusters.a.cpus",
+            ),
+            (
+                "[[clusters]]\nname = \"a\"\nkind = \"local\"\nmemory = \"lots\"",
+                "clusters.a.memory",
+            ),
+            (
+                "tenants = [\"a b\"]\n[[clusters]]\nname = \"a\"\nkind = \"local\"",
+                "tenants",
+            ),
+            (
+                "[scheduler]\ntick_seconds = 0\n[[clusters]]\nname = \"a\"\nkind = \"local\"",
+                "scheduler.tick_seconds",
+            ),
         ] {
             let file: File = toml::from_str(text).expect("parses");
             let e = file.check().expect_err("invalid").to_string();

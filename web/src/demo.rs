@@ -138,7 +138,12 @@ fn start_server(data: &std::path::Path, keep: bool) -> Result<(Server, String)> 
     let url = line
         .trim()
         .strip_prefix("listening on ")
-        .ok_or_else(|| anyhow!("the server did not start (see {}/server.log)", data.display()))?
+        .ok_or_else(|| {
+            anyhow!(
+                "the server did not start (see {}/server.log)",
+                data.display()
+            )
+        })?
         .to_string();
     Ok((Server { child, keep }, url))
 }
@@ -161,7 +166,11 @@ fn all_jobs(client: &Client) -> Result<Vec<Value>> {
 }
 
 fn bar(done: usize, total: usize, width: usize) -> String {
-    let filled = if total == 0 { width } else { done * width / total };
+    let filled = if total == 0 {
+        width
+    } else {
+        done * width / total
+    };
     format!("[{}{}]", "#".repeat(filled), ".".repeat(width - filled))
 }
 
@@ -171,16 +180,25 @@ fn go(args: &Args) -> Result<bool> {
         None => std::env::temp_dir().join(format!("stepd-demo-{}", std::process::id())),
     };
     std::fs::create_dir_all(&data).with_context(|| format!("creating {}", data.display()))?;
-    println!("stepd demo: a server with two local clusters (small: 2 CPU, 2 GiB; large: 4 CPU, 6 GiB, label ssd)");
+    println!(
+        "stepd demo: a server with two local clusters (small: 2 CPU, 2 GiB; large: 4 CPU, 6 GiB, label ssd)"
+    );
     println!("data in {}", data.display());
     let (_server, url) = start_server(&data, args.keep)?;
-    println!("server at {url} (jobs: {url}/jobs, clusters: {url}/clusters, API description: {url}/openapi.json)");
+    println!(
+        "server at {url} (jobs: {url}/jobs, clusters: {url}/clusters, API description: {url}/openapi.json)"
+    );
     let client = Client::new(&url);
     let submitted = jobs(args.jobs);
     for job in &submitted {
-        client.post("/jobs", job).with_context(|| format!("submitting {}", job["id"]))?;
+        client
+            .post("/jobs", job)
+            .with_context(|| format!("submitting {}", job["id"]))?;
     }
-    println!("submitted {} jobs (priorities 10-900, 0.5-64 CPUs, three tenants); watch with `stepd jobs list --endpoint {url}`", submitted.len());
+    println!(
+        "submitted {} jobs (priorities 10-900, 0.5-64 CPUs, three tenants); watch with `stepd jobs list --endpoint {url}`",
+        submitted.len()
+    );
     let tty = std::io::stdout().is_terminal();
     let started = Instant::now();
     let mut last_print = Instant::now() - Duration::from_secs(10);
@@ -224,13 +242,19 @@ fn go(args: &Args) -> Result<bool> {
             break jobs;
         }
         if started.elapsed() > Duration::from_secs(600) {
-            return Err(anyhow!("the jobs did not all end within 10 minutes (see {}/server.log)", data.display()));
+            return Err(anyhow!(
+                "the jobs did not all end within 10 minutes (see {}/server.log)",
+                data.display()
+            ));
         }
         std::thread::sleep(Duration::from_millis(250));
     };
     summary(&jobs);
     if args.keep {
-        println!("the server keeps running at {url} (stop it with kill; data in {})", data.display());
+        println!(
+            "the server keeps running at {url} (stop it with kill; data in {})",
+            data.display()
+        );
     } else if args.data.is_none() {
         let _ = std::fs::remove_dir_all(&data);
     }
@@ -245,7 +269,9 @@ fn summary(jobs: &[Value]) {
             waits.push((s - q) as f64 / 1000.0);
         }
         if j["state"] == "SUCCEEDED" {
-            let e = by_cluster.entry(text(&j["placement"]["cluster"])).or_default();
+            let e = by_cluster
+                .entry(text(&j["placement"]["cluster"]))
+                .or_default();
             e.0 += 1;
             e.1 += j["spec"]["cpus"].as_f64().unwrap_or(0.0);
         }
@@ -258,6 +284,12 @@ fn summary(jobs: &[Value]) {
     }
     println!("  median wait from queued to running: {median:.1}s");
     for j in jobs.iter().filter(|j| j["state"] != "SUCCEEDED") {
-        println!("  {} {}: {}: {}", text(&j["spec"]["id"]), text(&j["state"]), text(&j["error"]), text(&j["cause"]));
+        println!(
+            "  {} {}: {}: {}",
+            text(&j["spec"]["id"]),
+            text(&j["state"]),
+            text(&j["error"]),
+            text(&j["cause"])
+        );
     }
 }

@@ -10,7 +10,12 @@ use std::process::ExitCode;
 #[derive(ClapArgs)]
 pub(crate) struct Args {
     /// The server's address.
-    #[arg(long, global = true, default_value = "http://127.0.0.1:8080", env = "STEPD_ENDPOINT")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "http://127.0.0.1:8080",
+        env = "STEPD_ENDPOINT"
+    )]
     endpoint: String,
     /// Print the server's JSON instead of text.
     #[arg(long, global = true)]
@@ -163,7 +168,10 @@ fn go(args: &Args) -> Result<()> {
                 println!("{out}");
                 return Ok(());
             }
-            println!("{:<24} {:<10} {:>5} {:>6} {:>8} {:<12} {:<10}", "ID", "STATE", "PRIO", "CPUS", "MEMORY", "CLUSTER", "TENANT");
+            println!(
+                "{:<24} {:<10} {:>5} {:>6} {:>8} {:<12} {:<10}",
+                "ID", "STATE", "PRIO", "CPUS", "MEMORY", "CLUSTER", "TENANT"
+            );
             for job in out["jobs"].as_array().into_iter().flatten() {
                 let spec = &job["spec"];
                 println!(
@@ -198,7 +206,10 @@ fn go(args: &Args) -> Result<()> {
             let stream = if *stderr { "stderr" } else { "stdout" };
             let mut offset = 0u64;
             loop {
-                let out = client.get(&format!("/jobs/{}/logs?stream={stream}&offset={offset}", encode(id)))?;
+                let out = client.get(&format!(
+                    "/jobs/{}/logs?stream={stream}&offset={offset}",
+                    encode(id)
+                ))?;
                 let data = out["data"].as_str().unwrap_or_default();
                 print!("{data}");
                 offset = out["next"].as_u64().unwrap_or(offset);
@@ -228,7 +239,10 @@ fn when(v: &Value) -> String {
     match v.as_i64() {
         Some(ms) => time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
             .ok()
-            .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+            .and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
             .unwrap_or_else(|| ms.to_string()),
         None => "-".into(),
     }
@@ -236,7 +250,11 @@ fn when(v: &Value) -> String {
 
 fn show(job: &Value) {
     let spec = &job["spec"];
-    println!("job        {}  ({})", text(&spec["id"]), text(&spec["name"]));
+    println!(
+        "job        {}  ({})",
+        text(&spec["id"]),
+        text(&spec["name"])
+    );
     println!("state      {}", text(&job["state"]));
     println!("execution  {}", text(&job["execution"]));
     println!(
@@ -246,21 +264,43 @@ fn show(job: &Value) {
         text(&spec["priority"]),
         text(&spec["tenant"])
     );
-    let command: Vec<String> = spec["command"].as_array().into_iter().flatten().map(text).collect();
+    let command: Vec<String> = spec["command"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(text)
+        .collect();
     println!("command    {}", command.join(" "));
     if job["placement"].is_object() {
         let p = &job["placement"];
-        println!("placed     on {} at {}{}", text(&p["cluster"]), when(&p["atMs"]), if p["backfilled"] == json!(true) { " (backfilled)" } else { "" });
+        println!(
+            "placed     on {} at {}{}",
+            text(&p["cluster"]),
+            when(&p["atMs"]),
+            if p["backfilled"] == json!(true) {
+                " (backfilled)"
+            } else {
+                ""
+            }
+        );
         println!("           {}", text(&p["why"]));
     }
     println!("queued     {}", when(&job["enqueuedMs"]));
     println!("started    {}", when(&job["startedMs"]));
     println!("ended      {}", when(&job["endedMs"]));
-    println!("run        {} ({})", text(&job["clusterJobId"]), text(&job["clusterState"]));
+    println!(
+        "run        {} ({})",
+        text(&job["clusterJobId"]),
+        text(&job["clusterState"])
+    );
     println!("exit code  {}", text(&job["exitCode"]));
     println!("attempts   {}", text(&job["attempts"]));
     if job["error"].is_string() {
-        println!("error      {}: {}", text(&job["error"]), text(&job["cause"]));
+        println!(
+            "error      {}: {}",
+            text(&job["error"]),
+            text(&job["cause"])
+        );
     }
     if let Some(tail) = job["errorOutput"].as_str()
         && !tail.is_empty()

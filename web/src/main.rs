@@ -6,6 +6,7 @@ mod demo;
 mod jobs;
 mod mocks;
 mod run;
+mod schedules;
 mod serve;
 mod validate;
 
@@ -34,6 +35,8 @@ enum Command {
     Serve(serve::Args),
     /// Submit, list, show, cancel and follow jobs on a running server.
     Jobs(jobs::Args),
+    /// Create, list, show and delete schedules on a running server.
+    Schedules(schedules::Args),
     /// Start a server with two local clusters, submit a few dozen jobs and watch them run.
     Demo(demo::Args),
 }
@@ -46,5 +49,6 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(&args),
         Command::Jobs(args) => jobs::run(&args),
         Command::Demo(args) => demo::run(&args),
+        Command::Schedules(args) => schedules::run(&args),
     }
 }

@@ -65,8 +65,16 @@ fn rest(method: &str, url: &str, body: Option<&Value>) -> (u16, Value) {
     match result {
         Ok(mut r) => {
             let status = r.status().as_u16();
-            let text = r.body_mut().with_config().limit(64 << 20).read_to_string().unwrap_or_default();
-            (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+            let text = r
+                .body_mut()
+                .with_config()
+                .limit(64 << 20)
+                .read_to_string()
+                .unwrap_or_default();
+            (
+                status,
+                serde_json::from_str(&text).unwrap_or(Value::String(text)),
+            )
         }
         Err(e) => (0, Value::String(e.to_string())),
     }
@@ -75,7 +83,15 @@ fn rest(method: &str, url: &str, body: Option<&Value>) -> (u16, Value) {
 fn start(data: &Path) -> common::Server {
     let config = data.join("stepd.toml");
     std::fs::write(&config, CONFIG).unwrap();
-    common::server_with(data, &["--listen", "127.0.0.1:0", "--config", config.to_str().unwrap()])
+    common::server_with(
+        data,
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--config",
+            config.to_str().unwrap(),
+        ],
+    )
 }
 
 fn all_jobs(url: &str) -> Vec<Value> {
@@ -135,17 +151,39 @@ fn two_hundred_jobs_on_two_clusters_survive_two_crashes() {
 
     // Bad jobs are refused whole, each with the field named, and nothing is queued for them.
     for (job, field) in [
-        (json!({"id": "bad-1", "tenant": "alpha", "command": "true", "cpus": -1}), "job.cpus"),
-        (json!({"id": "bad-2", "tenant": "alpha", "command": "true", "memory": "lots"}), "job.memory"),
-        (json!({"id": "bad-3", "tenant": "alpha", "command": "true", "cluster": "moon"}), "job.cluster"),
-        (json!({"id": "bad-4", "command": "true", "tenant": "delta"}), "job.tenant"),
-        (json!({"id": "bad-5", "tenant": "alpha", "command": "x".repeat(70_000)}), "job.command"),
-        (json!({"id": "bad-6", "tenant": "alpha", "command": "true", "priority": 1e9}), "job.priority"),
+        (
+            json!({"id": "bad-1", "tenant": "alpha", "command": "true", "cpus": -1}),
+            "job.cpus",
+        ),
+        (
+            json!({"id": "bad-2", "tenant": "alpha", "command": "true", "memory": "lots"}),
+            "job.memory",
+        ),
+        (
+            json!({"id": "bad-3", "tenant": "alpha", "command": "true", "cluster": "moon"}),
+            "job.cluster",
+        ),
+        (
+            json!({"id": "bad-4", "command": "true", "tenant": "delta"}),
+            "job.tenant",
+        ),
+        (
+            json!({"id": "bad-5", "tenant": "alpha", "command": "x".repeat(70_000)}),
+            "job.command",
+        ),
+        (
+            json!({"id": "bad-6", "tenant": "alpha", "command": "true", "priority": 1e9}),
+            "job.priority",
+        ),
     ] {
         let (status, v) = rest("POST", &format!("{}/jobs", server.url), Some(&job));
         assert_eq!(status, 400, "{job}: {v}");
         assert!(v["message"].as_str().unwrap().starts_with(field), "{v}");
-        let (status, _) = rest("GET", &format!("{}/jobs/{}", server.url, job["id"].as_str().unwrap()), None);
+        let (status, _) = rest(
+            "GET",
+            &format!("{}/jobs/{}", server.url, job["id"].as_str().unwrap()),
+            None,
+        );
         assert_eq!(status, 400, "a refused job must leave nothing behind");
     }
 
@@ -158,7 +196,11 @@ fn two_hundred_jobs_on_two_clusters_survive_two_crashes() {
         assert_eq!(status, 201, "{v}");
     }
     let (status, v) = rest("POST", &format!("{}/jobs", server.url), Some(&too_big));
-    assert_eq!((status, v["__type"].as_str()), (400, Some("JobAlreadyExists")), "{v}");
+    assert_eq!(
+        (status, v["__type"].as_str()),
+        (400, Some("JobAlreadyExists")),
+        "{v}"
+    );
 
     // Cancel one job while it runs: its process must be gone.
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -171,7 +213,11 @@ fn two_hundred_jobs_on_two_clusters_survive_two_crashes() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert!(marker_alive("marker-cancel-me"));
-    let (status, v) = rest("POST", &format!("{}/jobs/cancel-me/cancel", server.url), None);
+    let (status, v) = rest(
+        "POST",
+        &format!("{}/jobs/cancel-me/cancel", server.url),
+        None,
+    );
     assert_eq!(status, 200, "{v}");
 
     // Two crashes while the jobs run, each followed by a restart on the same data.
@@ -182,13 +228,21 @@ fn two_hundred_jobs_on_two_clusters_survive_two_crashes() {
         loop {
             let ended = all_jobs(&server.url)
                 .iter()
-                .filter(|j| matches!(j["state"].as_str(), Some("SUCCEEDED" | "FAILED" | "CANCELLED")))
+                .filter(|j| {
+                    matches!(
+                        j["state"].as_str(),
+                        Some("SUCCEEDED" | "FAILED" | "CANCELLED")
+                    )
+                })
                 .count();
             used_samples += sample_capacity(&server.url);
             if ended >= target {
                 break;
             }
-            assert!(Instant::now() < deadline, "only {ended} jobs ended before crash {crash}");
+            assert!(
+                Instant::now() < deadline,
+                "only {ended} jobs ended before crash {crash}"
+            );
             std::thread::sleep(Duration::from_millis(150));
         }
         drop(server); // SIGKILL
@@ -200,16 +254,33 @@ fn two_hundred_jobs_on_two_clusters_survive_two_crashes() {
         let jobs = all_jobs(&server.url);
         used_samples += sample_capacity(&server.url);
         if jobs.len() == JOBS + 2
-            && jobs.iter().all(|j| matches!(j["state"].as_str(), Some("SUCCEEDED" | "FAILED" | "CANCELLED")))
+            && jobs.iter().all(|j| {
+                matches!(
+                    j["state"].as_str(),
+                    Some("SUCCEEDED" | "FAILED" | "CANCELLED")
+                )
+            })
         {
             break jobs;
         }
-        assert!(Instant::now() < deadline, "the jobs did not all end: {:?}",
-            jobs.iter().filter(|j| !matches!(j["state"].as_str(), Some("SUCCEEDED" | "FAILED" | "CANCELLED"))).map(|j| (&j["spec"]["id"], &j["state"])).collect::<Vec<_>>());
+        assert!(
+            Instant::now() < deadline,
+            "the jobs did not all end: {:?}",
+            jobs.iter()
+                .filter(|j| !matches!(
+                    j["state"].as_str(),
+                    Some("SUCCEEDED" | "FAILED" | "CANCELLED")
+                ))
+                .map(|j| (&j["spec"]["id"], &j["state"]))
+                .collect::<Vec<_>>()
+        );
         std::thread::sleep(Duration::from_millis(250));
     };
     assert!(used_samples > 0);
-    let by_id: HashMap<&str, &Value> = jobs.iter().map(|j| (j["spec"]["id"].as_str().unwrap(), j)).collect();
+    let by_id: HashMap<&str, &Value> = jobs
+        .iter()
+        .map(|j| (j["spec"]["id"].as_str().unwrap(), j))
+        .collect();
 
     // Exactly once: every job's command ran one time.
     let log = std::fs::read_to_string(&runs).unwrap();
@@ -219,7 +290,12 @@ fn two_hundred_jobs_on_two_clusters_survive_two_crashes() {
     }
     for job in &submitted {
         let id = job["id"].as_str().unwrap();
-        assert_eq!(counts.get(id).copied(), Some(1), "{id} ran {:?} times", counts.get(id));
+        assert_eq!(
+            counts.get(id).copied(),
+            Some(1),
+            "{id} ran {:?} times",
+            counts.get(id)
+        );
         let record = by_id[id];
         let failing = job["command"].as_str().unwrap().contains("boom");
         let want = if failing { "FAILED" } else { "SUCCEEDED" };
@@ -228,21 +304,47 @@ fn two_hundred_jobs_on_two_clusters_survive_two_crashes() {
 
     // A failing command's stderr tail reaches the execution's cause.
     let failed = by_id["job-007"];
-    assert!(failed["cause"].as_str().unwrap().contains("boom from job-007"), "{failed}");
-    assert!(failed["cause"].as_str().unwrap().contains("exit code 3"), "{failed}");
-    let (_, execution) = common::aws_call(&server.url, "DescribeExecution", &json!({"executionArn": failed["execution"]}));
-    assert!(execution["cause"].as_str().unwrap().contains("boom from job-007"), "{execution}");
+    assert!(
+        failed["cause"]
+            .as_str()
+            .unwrap()
+            .contains("boom from job-007"),
+        "{failed}"
+    );
+    assert!(
+        failed["cause"].as_str().unwrap().contains("exit code 3"),
+        "{failed}"
+    );
+    let (_, execution) = common::aws_call(
+        &server.url,
+        "DescribeExecution",
+        &json!({"executionArn": failed["execution"]}),
+    );
+    assert!(
+        execution["cause"]
+            .as_str()
+            .unwrap()
+            .contains("boom from job-007"),
+        "{execution}"
+    );
 
     // Larger than every cluster: failed fast, named.
     let big = by_id["too-big"];
-    assert_eq!((big["state"].as_str(), big["error"].as_str()), (Some("FAILED"), Some("Job.Unschedulable")), "{big}");
+    assert_eq!(
+        (big["state"].as_str(), big["error"].as_str()),
+        (Some("FAILED"), Some("Job.Unschedulable")),
+        "{big}"
+    );
     assert!(big["placement"].is_null());
 
     // The cancelled job is cancelled, and its process is gone.
     assert_eq!(by_id["cancel-me"]["state"], "CANCELLED");
     let gone = Instant::now() + Duration::from_secs(20);
     while marker_alive("marker-cancel-me") {
-        assert!(Instant::now() < gone, "the cancelled job's process is still running");
+        assert!(
+            Instant::now() < gone,
+            "the cancelled job's process is still running"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 
@@ -266,8 +368,14 @@ fn sample_capacity(url: &str) -> usize {
     let mut n = 0;
     for c in v["clusters"].as_array().unwrap() {
         let (total, used) = (&c["total"], &c["used"]);
-        assert!(used["cpuMilli"].as_i64() <= total["cpuMilli"].as_i64(), "{c}");
-        assert!(used["memoryMiB"].as_i64() <= total["memoryMiB"].as_i64(), "{c}");
+        assert!(
+            used["cpuMilli"].as_i64() <= total["cpuMilli"].as_i64(),
+            "{c}"
+        );
+        assert!(
+            used["memoryMiB"].as_i64() <= total["memoryMiB"].as_i64(),
+            "{c}"
+        );
         n += 1;
     }
     n
@@ -296,7 +404,10 @@ fn check_capacity(jobs: &[Value]) {
             .filter(|p| p.0 == cluster && p.1 <= at && p.2 > at)
             .fold((0, 0), |(c, m), p| (c + p.3, m + p.4));
         let (cap_cpu, cap_mem) = capacity(cluster);
-        assert!(cpu <= cap_cpu && mem <= cap_mem, "{cluster} held {cpu} mCPU / {mem} MiB at {at}");
+        assert!(
+            cpu <= cap_cpu && mem <= cap_mem,
+            "{cluster} held {cpu} mCPU / {mem} MiB at {at}"
+        );
     }
 }
 
@@ -304,20 +415,33 @@ fn check_capacity(jobs: &[Value]) {
 /// then queued was placed in the same tick: higher priority first, FIFO within a priority, and a job is
 /// never overtaken by one enqueued more than (1000 - priority) x aging after it, except by backfill.
 fn check_rank_order(jobs: &[Value]) {
-    let rank = |j: &Value| j["enqueuedMs"].as_i64().unwrap() - j["spec"]["priority"].as_i64().unwrap() * AGING_MS;
+    let rank = |j: &Value| {
+        j["enqueuedMs"].as_i64().unwrap() - j["spec"]["priority"].as_i64().unwrap() * AGING_MS
+    };
     let placed: Vec<&Value> = jobs.iter().filter(|j| j["placement"].is_object()).collect();
     let mut overtaken = 0;
-    for b in placed.iter().filter(|j| j["placement"]["backfilled"] != true) {
+    for b in placed
+        .iter()
+        .filter(|j| j["placement"]["backfilled"] != true)
+    {
         let t = b["placement"]["atMs"].as_i64().unwrap();
         for a in &placed {
             let a_at = a["placement"]["atMs"].as_i64().unwrap();
             let queued_then = a["enqueuedMs"].as_i64().unwrap() <= t && a_at > t;
             if queued_then && rank(a) < rank(b) {
                 overtaken += 1;
-                eprintln!("{} (rank {}) placed at {t} ahead of {} (rank {}, placed at {a_at})",
-                    b["spec"]["id"], rank(b), a["spec"]["id"], rank(a));
+                eprintln!(
+                    "{} (rank {}) placed at {t} ahead of {} (rank {}, placed at {a_at})",
+                    b["spec"]["id"],
+                    rank(b),
+                    a["spec"]["id"],
+                    rank(a)
+                );
             }
         }
     }
-    assert_eq!(overtaken, 0, "placements out of rank order without backfill");
+    assert_eq!(
+        overtaken, 0,
+        "placements out of rank order without backfill"
+    );
 }

@@ -179,8 +179,13 @@ pub trait Cluster: Send + Sync {
     /// Ends a job (a job already ended is not an error).
     fn cancel(&self, job_id: &str) -> ClusterFuture<()>;
     /// Up to `max` bytes of a job's output from `offset`.
-    fn logs(&self, job_id: &str, stream: LogStream, offset: u64, max: usize)
-    -> ClusterFuture<LogChunk>;
+    fn logs(
+        &self,
+        job_id: &str,
+        stream: LogStream,
+        offset: u64,
+        max: usize,
+    ) -> ClusterFuture<LogChunk>;
     /// The last `max` bytes of what a job wrote on its error output (for a failure's cause).
     fn error_tail(&self, job_id: &str, max: usize) -> ClusterFuture<String>;
     fn capacity(&self) -> ClusterFuture<Capacity>;

@@ -54,7 +54,10 @@ impl ClusterTasks {
             let known: Vec<&str> = self.clusters.keys().map(String::as_str).collect();
             TaskError::new(
                 "Cluster.UnknownCluster",
-                format!("No cluster is named '{name}' (configured: {})", known.join(", ")),
+                format!(
+                    "No cluster is named '{name}' (configured: {})",
+                    known.join(", ")
+                ),
             )
         })
     }
@@ -99,7 +102,11 @@ pub(crate) fn job_spec(job: &Value, name: String) -> Result<JobSpec, TaskError> 
             .collect::<Option<_>>()
             .ok_or_else(|| bad("job.command must be an array of strings".into()))?,
         Some(Value::String(s)) if !s.is_empty() => vec!["/bin/sh".into(), "-c".into(), s.clone()],
-        _ => return Err(bad("job.command must be a non-empty array of strings".into())),
+        _ => {
+            return Err(bad(
+                "job.command must be a non-empty array of strings".into()
+            ));
+        }
     };
     let cpus = job.get("cpus").and_then(Value::as_f64).unwrap_or(1.0);
     if !(cpus > 0.0 && cpus <= 1_000_000.0) {
@@ -266,7 +273,11 @@ mod tests {
         assert_eq!(spec.command, ["echo", "hi"]);
         let shell = job_spec(&json!({"command": "exit 3"}), "n".into()).expect("valid");
         assert_eq!(shell.command, ["/bin/sh", "-c", "exit 3"]);
-        for bad in [json!({}), json!({"command": []}), json!({"command": ["a"], "cpus": 0})] {
+        for bad in [
+            json!({}),
+            json!({"command": []}),
+            json!({"command": ["a"], "cpus": 0}),
+        ] {
             let e = job_spec(&bad, "n".into()).expect_err("invalid");
             assert_eq!(e.error, "Cluster.Rejected", "{bad}");
         }

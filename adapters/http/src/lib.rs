@@ -7,9 +7,9 @@
 //! and ignored (put credentials in `Headers`). Every request carries the invocation's idempotency key in an
 //! `Idempotency-Key` header (unless `Headers` sets one) so a server can recognise a redelivery.
 
-use stepd_adapter::{Adapter, Task, TaskError, TaskFuture};
 use serde_json::{Map, Value, json};
 use std::time::Duration;
+use stepd_adapter::{Adapter, Task, TaskError, TaskFuture};
 
 /// The resource this adapter claims.
 pub const RESOURCE: &str = "arn:aws:states:::http:invoke";

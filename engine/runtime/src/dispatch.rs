@@ -1,9 +1,9 @@
 //! Handing committed task invocations to adapters, and their answers back to the writer.
 
-use stepd_adapter::{Adapter, Task};
 use crate::records::OutboxEntry;
 use crate::writer::Request;
 use std::sync::Arc;
+use stepd_adapter::{Adapter, Task};
 use tokio::sync::mpsc;
 
 /// Starts one invocation on the adapter that claims its resource (called only after the outbox entry is
@@ -63,7 +63,9 @@ pub(crate) fn cancel_run(adapters: &[Arc<dyn Adapter>], job: String, cluster: St
     tokio::spawn(async move {
         match running.await {
             Ok(_) => tracing::info!(job = %job, cluster = %cluster, "job's run cancelled"),
-            Err(e) => tracing::warn!(job = %job, cluster = %cluster, error = %e.error, cause = %e.cause, "job's run could not be cancelled"),
+            Err(e) => {
+                tracing::warn!(job = %job, cluster = %cluster, error = %e.error, cause = %e.cause, "job's run could not be cancelled")
+            }
         }
     });
 }

@@ -330,7 +330,10 @@ impl Writer {
         let key = records::name_key(token);
         let bytes = match self.store.get(Table::Tokens, &key)? {
             Some(stored) => Some(stored),
-            None => batch.latest(Table::Tokens, &key).flatten().map(<[u8]>::to_vec),
+            None => batch
+                .latest(Table::Tokens, &key)
+                .flatten()
+                .map(<[u8]>::to_vec),
         };
         let Some(bytes) = bytes else {
             return Err(unknown());

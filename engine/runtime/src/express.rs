@@ -3,11 +3,11 @@
 //! (Express machines cannot use callbacks or activities; the validator refuses them); timers are the
 //! driver's, slept through on tokio.
 
-use stepd_adapter::{Adapter, Task, TaskError};
 use crate::definitions::Compiled;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
+use stepd_adapter::{Adapter, Task, TaskError};
 use stepd_core::{Driver, Event, Execution, Identity, Millis, Outcome};
 use tokio::sync::mpsc;
 

@@ -21,11 +21,12 @@ mod inspect;
 pub mod jobs;
 mod quarantine;
 mod reads;
-mod resources;
 mod records;
 mod recovery;
+mod resources;
 mod retention;
 mod runtime;
+mod schedules;
 mod tags;
 mod test_state;
 mod timers;
@@ -33,19 +34,20 @@ mod transition;
 mod versions;
 mod writer;
 
-pub use stepd_adapter::{Adapter, Task, TaskError, TaskFuture};
 pub use aliases::{AliasRecord, split_alias};
 pub use error::Error;
 pub use express::SyncOutcome;
 pub use follow::Follower;
 pub use history::{HistoryPage, HistoryQuery, PAGE_BYTES};
 pub use reads::ExecutionFilter;
-pub use resources::unrun_resources;
 pub use records::{
     ActivityRecord, ExecutionRecord, JournalEntry, OutboxEntry, Parked, StateMachineRecord,
     TokenSecret, TokenTarget,
 };
+pub use resources::unrun_resources;
 pub use runtime::{Config, MachineSpec, Runtime};
+pub use schedules::{ScheduleRecord, ScheduleSpec};
+pub use stepd_adapter::{Adapter, Task, TaskError, TaskFuture};
 pub use tags::{MAX_TAGS, Tags};
 pub use test_state::{Mock, TestOutcome};
 pub use versions::{Updated, VersionRecord, split_version};

@@ -32,7 +32,9 @@ pub fn unrun_resources(def: &Definition, adapters: &[Arc<dyn Adapter>]) -> Vec<D
     let mut out = Vec::new();
     for (i, machine) in def.machines.iter().enumerate() {
         for state in &machine.states {
-            let Kind::Task(task) = &state.kind else { continue };
+            let Kind::Task(task) = &state.kind else {
+                continue;
+            };
             let r = task.resource.as_str();
             if r == crate::jobs::QUEUE_RESOURCE
                 || r == crate::jobs::PLACE_RESOURCE

@@ -118,6 +118,7 @@ impl Runtime {
         let arns = records::Arns::new(&config.region, &config.account);
         let (changes, _) = tokio::sync::broadcast::channel(4096);
         let halted = Arc::new(std::sync::OnceLock::new());
+        let (schedule_wake, schedule_due) = tokio::sync::watch::channel(None);
         let mut writer = Writer {
             halted: Arc::clone(&halted),
             store: Arc::clone(&store),
@@ -151,12 +152,21 @@ impl Runtime {
             seeds: (config.clock)() as u64,
             jobs: crate::jobs::Index::default(),
             jobs_config: config.jobs.clone(),
+            schedules: Default::default(),
+            schedule_wake,
         };
         let adapters = Arc::clone(&writer.adapters);
         let definitions = writer.definitions.clone();
         let express = Arc::clone(&writer.express);
         let redeliver = crate::recovery::recover(&mut writer)?;
         crate::jobs::recover(&mut writer)?;
+        writer.recover_schedules((config.clock)())?;
+        let _ = writer.schedule_wake.send(writer.next_schedule());
+        tokio::spawn(crate::schedules::sleeper(
+            tx.clone(),
+            schedule_due,
+            config.clock,
+        ));
         for (execution, task, entry) in redeliver {
             crate::dispatch::dispatch(&writer.adapters, &tx, execution, task, entry);
         }
@@ -236,7 +246,7 @@ impl Runtime {
         self.arns.execution(&format!("{machine}:{name}"))
     }
 
-    async fn ask<T>(
+    pub(crate) async fn ask<T>(
         &self,
         make: impl FnOnce(oneshot::Sender<Result<T, Error>>) -> Request,
     ) -> Result<T, Error> {

@@ -5,9 +5,9 @@
 //! Retry would run it again). A Task answers from `mock` when given, else through the adapters.
 
 use crate::Error;
-use stepd_adapter::{Adapter, Task, TaskError};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
+use stepd_adapter::{Adapter, Task, TaskError};
 use stepd_core::{Driver, Event, Execution, Exprs, Identity, Millis};
 
 /// A mocked Task answer.

@@ -6,13 +6,13 @@
 //! parked on disk and rebuilt from its journal when a request names it (see `executions`).
 
 use crate::Error;
-use stepd_adapter::{Adapter, TaskError};
 use crate::records::{
     self, ActivityRecord, ExecutionRecord, OutboxEntry, Parked, StateMachineRecord,
 };
 use serde_json::Value;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
+use stepd_adapter::{Adapter, TaskError};
 use stepd_core::{Event, Execution, Millis};
 use stepd_store::{Batch, Store, Table};
 use tokio::sync::{mpsc, oneshot};
@@ -123,6 +123,19 @@ pub(crate) enum Request {
     },
     /// A tick of the Job Scheduler is wanted (sent periodically while jobs are queued).
     Tick,
+    /// CreateSchedule / UpdateSchedule (see `schedules`).
+    PutSchedule {
+        spec: crate::schedules::ScheduleSpec,
+        parsed: stepd_schedule::Schedule,
+        replace: bool,
+        reply: crate::schedules::ScheduleReply,
+    },
+    DeleteSchedule {
+        name: String,
+        reply: oneshot::Sender<Result<(), Error>>,
+    },
+    /// A schedule is due (sent by the schedule sleeper).
+    FireSchedules,
 }
 
 /// A change to an alias; routing is (version ARN, weight).
@@ -223,6 +236,9 @@ pub(crate) struct Writer {
     /// The jobs not yet ended, and the ticks of the Job Scheduler.
     pub jobs: crate::jobs::Index,
     pub jobs_config: crate::jobs::JobsConfig,
+    /// Schedules by name, and where the schedule sleeper learns the earliest due time.
+    pub schedules: std::collections::BTreeMap<String, crate::schedules::Kept>,
+    pub schedule_wake: tokio::sync::watch::Sender<Option<Millis>>,
 }
 
 /// What to do once a batch is durable.
@@ -244,7 +260,10 @@ pub(crate) enum After {
         idempotency_key: String,
     },
     /// Fail a callback task whose token this batch parked (a job refused when queued).
-    FailToken { token: String, error: TaskError },
+    FailToken {
+        token: String,
+        error: TaskError,
+    },
     /// Cancel a job's run on its cluster (its execution ended while the run may still go on).
     CancelRun {
         job: String,
@@ -289,6 +308,12 @@ impl Writer {
                 return;
             }
             self.ended.clear();
+            let next = self.next_schedule();
+            self.schedule_wake.send_if_modified(|due| {
+                let changed = *due != next;
+                *due = next;
+                changed
+            });
             for arn in self.changed.drain(..) {
                 // Nobody listening is fine.
                 let _ = self.changes.send(arn);
@@ -474,6 +499,20 @@ impl Writer {
                 after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
             }
             Request::Tick => self.jobs.tick_wanted = true,
+            Request::PutSchedule {
+                spec,
+                parsed,
+                replace,
+                reply,
+            } => {
+                let result = self.put_schedule(spec, parsed, replace, now, batch);
+                after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
+            }
+            Request::DeleteSchedule { name, reply } => {
+                let result = self.delete_schedule(&name, batch);
+                after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
+            }
+            Request::FireSchedules => self.fire_schedules(now, batch, after),
             Request::Retag {
                 arn,
                 add,

@@ -29,21 +29,26 @@
 //!    `(free_cpu - cpu) / capacity_cpu + (free_mem - mem) / capacity_mem`, computed in integers (64.64
 //!    fixed point), ties by cluster name. Tight packing keeps large holes for large jobs.
 //! 4. **EASY backfill with one reservation.** Jobs are examined in order. The first that fits nowhere now
-//!    (the *head*) gets a reservation: on each of its available eligible clusters, holders are released
-//!    in order of their end times (an allocation's `ends_ms`; a placement of this tick ends at now + its
-//!    time limit; a holder without an end never releases), giving the earliest time enough is free; the
-//!    cluster with the earliest start wins (an unpredictable start is the worst; ties by best fit of what
-//!    is left, then name). Its *leftover* is what is free then, less the head's demand. Without backfill
-//!    nothing after the head starts (strict priority). With backfill, later jobs may start now on any
+//!    (the *head*) gets a reservation: on each available eligible cluster large enough to hold it,
+//!    holders are released in order of their end times (an allocation's `ends_ms`; a placement of this
+//!    tick ends at now + its time limit; a holder without an end never releases), giving the earliest
+//!    time enough is free; the cluster with the earliest start wins (an unpredictable start is the worst;
+//!    ties by best fit of what is left, then name). Its *leftover* is what is free then, less the head's
+//!    demand. Without backfill nothing after the head starts: strict priority, where the jobs placed are
+//!    a prefix of the rank order, skipping only jobs that are unschedulable, held by their quota, or
+//!    whose every cluster large enough is unavailable. With backfill, later jobs may start now on any
 //!    other cluster they fit; on the reserved cluster only if they fit now and either have a time limit
 //!    that ends by the reserved start, or fit in the leftover (which they then use up). When the start
 //!    cannot be predicted only the leftover rule applies, the leftover being capacity − head − holders
 //!    without end; since that is why no start could be predicted, in practice nothing backfills there.
-//!    Jobs after the head that cannot start wait. A head whose every eligible cluster is unavailable does
-//!    not take the reservation: it waits, and placements elsewhere cannot delay it.
+//!    Jobs after the head that cannot start wait. A job whose every eligible cluster large enough is
+//!    unavailable does not take the reservation: it waits, and placements elsewhere cannot delay it.
 //!    - **Guarantee**: backfill never delays the reserved job. Recomputing its start on the reserved
 //!      cluster with the tick's placements gives a time no later than without the backfilled ones,
 //!      assuming holders end by their end times.
+//!    - No job left waiting could have started: unless the tick stopped at the head (no backfill) or at
+//!      `max_placements`, every job not placed is unschedulable, the head, held by its quota, or does
+//!      not fit (under the rules above) anywhere that is still free at the end of the tick.
 //! 5. **Quotas.** A tenant holds its allocations plus its placements this tick. A job whose placement
 //!    would take its tenant over its quota in CPU or memory waits: it is skipped, and does not take the
 //!    reservation. Guarantee: a tenant within its quota before the tick is within it after.

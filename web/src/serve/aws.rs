@@ -13,6 +13,7 @@ use stepd_runtime::{Error, ExecutionRecord, Runtime};
 
 mod aliases;
 mod arns;
+mod schedules;
 pub(super) mod shapes;
 mod sync;
 mod tags;
@@ -480,6 +481,8 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
                 None => Ok(json!({})),
             }
         }
+        "CreateSchedule" | "UpdateSchedule" | "GetSchedule" | "DeleteSchedule"
+        | "ListSchedules" => schedules::handle(rt, op, input).await,
         other => Err(ApiError(
             "UnknownOperationException",
             format!("Unknown operation '{other}'"),

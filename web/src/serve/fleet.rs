@@ -113,8 +113,40 @@ pub(crate) async fn register_workflows(rt: &Runtime) -> Result<()> {
                     .await
                     .with_context(|| format!("updating the shipped workflow {name}"))?;
             }
-            Err(e) => return Err(e).with_context(|| format!("registering the shipped workflow {name}")),
+            Err(e) => {
+                return Err(e).with_context(|| format!("registering the shipped workflow {name}"));
+            }
         }
+    }
+    Ok(())
+}
+
+/// Creates or replaces the schedules the configuration file names (others, made through the API, stay).
+pub(crate) async fn apply_schedules(
+    rt: &Runtime,
+    schedules: &[crate::config::ScheduleSection],
+) -> Result<()> {
+    for s in schedules {
+        let input = match &s.input {
+            Some(text) => serde_json::from_str(text)?,
+            None => serde_json::json!({}),
+        };
+        let spec = stepd_runtime::ScheduleSpec {
+            name: s.name.clone(),
+            expression: s.expression.clone(),
+            timezone: s.timezone.clone(),
+            state_machine_arn: if s.state_machine.starts_with("arn:") {
+                s.state_machine.clone()
+            } else {
+                rt.state_machine_arn(&s.state_machine)
+            },
+            input,
+            enabled: true,
+        };
+        let exists = rt.schedule(&s.name).is_ok();
+        rt.put_schedule(spec, exists)
+            .await
+            .with_context(|| format!("schedules.{}", s.name))?;
     }
     Ok(())
 }

@@ -38,7 +38,12 @@ pub(crate) fn router(jobs: Jobs) -> Router {
 type Answer = Result<Response, ApiError>;
 
 fn ok(status: StatusCode, v: Value) -> Answer {
-    Ok((status, [("content-type", "application/json")], v.to_string()).into_response())
+    Ok((
+        status,
+        [("content-type", "application/json")],
+        v.to_string(),
+    )
+        .into_response())
 }
 
 fn not_found(id: &str) -> ApiError {
@@ -48,7 +53,10 @@ fn not_found(id: &str) -> ApiError {
 /// `POST /jobs`, the job as the body: 201 `{id, executionArn}`.
 async fn submit(State(j): State<Jobs>, body: Bytes) -> Answer {
     let job: Value = serde_json::from_slice(&body).map_err(|e| {
-        ApiError("SerializationException", format!("The job must be a JSON object: {e}"))
+        ApiError(
+            "SerializationException",
+            format!("The job must be a JSON object: {e}"),
+        )
     })?;
     let id = generated_name();
     let spec = stepd_runtime::jobs::spec::parse(&job, &id, &j.known)
@@ -60,15 +68,17 @@ async fn submit(State(j): State<Jobs>, body: Bytes) -> Answer {
     if let Some(m) = job.as_object_mut() {
         m.insert("id".into(), json!(spec.id));
     }
-    let arn = j
-        .rt
-        .start_execution(&j.poller, &spec.id, json!({ "job": job }))
-        .await
-        .map_err(|e| match e {
-            stepd_runtime::Error::ExecutionAlreadyExists(_) => job_exists(&spec.id),
-            e => e.into(),
-        })?;
-    ok(StatusCode::CREATED, json!({ "id": spec.id, "executionArn": arn }))
+    let arn =
+        j.rt.start_execution(&j.poller, &spec.id, json!({ "job": job }))
+            .await
+            .map_err(|e| match e {
+                stepd_runtime::Error::ExecutionAlreadyExists(_) => job_exists(&spec.id),
+                e => e.into(),
+            })?;
+    ok(
+        StatusCode::CREATED,
+        json!({ "id": spec.id, "executionArn": arn }),
+    )
 }
 
 fn job_exists(id: &str) -> ApiError {
@@ -92,7 +102,10 @@ async fn list(State(j): State<Jobs>, RawQuery(query): RawQuery) -> Answer {
     let min_priority = match param(&query, "minPriority")? {
         None => None,
         Some(p) => Some(p.parse::<u32>().map_err(|_| {
-            ApiError("ValidationException", format!("'minPriority' must be an integer, not '{p}'"))
+            ApiError(
+                "ValidationException",
+                format!("'minPriority' must be an integer, not '{p}'"),
+            )
         })?),
     };
     let filter = JobFilter {
@@ -103,10 +116,9 @@ async fn list(State(j): State<Jobs>, RawQuery(query): RawQuery) -> Answer {
     };
     let limit = limit(&query)?;
     let after = param(&query, "next")?;
-    let page = j
-        .rt
-        .read(move |rt| rt.jobs(&filter, after.as_deref(), limit))
-        .await?;
+    let page =
+        j.rt.read(move |rt| rt.jobs(&filter, after.as_deref(), limit))
+            .await?;
     let jobs: Vec<Value> = page.jobs.iter().map(|job| job.to_json()).collect();
     ok(StatusCode::OK, json!({ "jobs": jobs, "next": page.next }))
 }
@@ -132,14 +144,16 @@ async fn cancel(State(j): State<Jobs>, Path(id): Path<String>) -> Answer {
     if job.state.is_final() {
         return ok(StatusCode::OK, json!({ "id": id, "state": job.state }));
     }
-    j.rt
-        .stop_execution(
-            &job.execution,
-            Some("Job.Cancelled".into()),
-            Some(format!("job {id} was cancelled")),
-        )
-        .await?;
-    ok(StatusCode::OK, json!({ "id": id, "state": JobState::Cancelled }))
+    j.rt.stop_execution(
+        &job.execution,
+        Some("Job.Cancelled".into()),
+        Some(format!("job {id} was cancelled")),
+    )
+    .await?;
+    ok(
+        StatusCode::OK,
+        json!({ "id": id, "state": JobState::Cancelled }),
+    )
 }
 
 /// `GET /jobs/{id}/logs?stream=stdout|stderr&offset=N&max=N`: a piece of the job's output.
@@ -159,7 +173,10 @@ async fn logs(State(j): State<Jobs>, Path(id): Path<String>, RawQuery(query): Ra
         match param(&query, key)? {
             None => Ok(default),
             Some(v) => v.parse().map_err(|_| {
-                ApiError("ValidationException", format!("'{key}' must be an integer, not '{v}'"))
+                ApiError(
+                    "ValidationException",
+                    format!("'{key}' must be an integer, not '{v}'"),
+                )
             }),
         }
     };
@@ -167,14 +184,20 @@ async fn logs(State(j): State<Jobs>, Path(id): Path<String>, RawQuery(query): Ra
     let max = number("max", 64 * 1024)?.min(1 << 20) as usize;
     let done = job.state.is_final();
     let (Some(run), Some(p)) = (&job.cluster_job_id, &job.placement) else {
-        return ok(StatusCode::OK, json!({ "data": "", "next": offset, "done": done }));
+        return ok(
+            StatusCode::OK,
+            json!({ "data": "", "next": offset, "done": done }),
+        );
     };
     let cluster = j.clusters.get(&p.cluster).ok_or_else(|| not_found(&id))?;
     let chunk = cluster
         .logs(run, stream, offset, max)
         .await
         .map_err(|e| ApiError("ServiceUnavailable", e.to_string()))?;
-    ok(StatusCode::OK, json!({ "data": chunk.data, "next": chunk.next, "done": done }))
+    ok(
+        StatusCode::OK,
+        json!({ "data": chunk.data, "next": chunk.next, "done": done }),
+    )
 }
 
 /// `GET /clusters`: each cluster's capacity and use as it reports them.

@@ -9,6 +9,7 @@ mod hex;
 mod intake;
 mod jobs;
 mod rest;
+mod schedules;
 mod stall;
 
 use anyhow::{Context, Result, bail};
@@ -129,6 +130,7 @@ async fn serve(args: &Args) -> Result<()> {
     let store = RedbStore::open(args.data.join("stepd.redb")).context("opening the database")?;
     let rt = Runtime::start(Arc::new(store), config).context("recovering executions")?;
     fleet::register_workflows(&rt).await?;
+    fleet::apply_schedules(&rt, &file.schedules).await?;
     let jobs = jobs::Jobs {
         rt: rt.clone(),
         clusters: fleet.clusters,
@@ -155,8 +157,9 @@ async fn serve(args: &Args) -> Result<()> {
     // Outermost first: the deadline covers the intake (signature header check, body read) and the call;
     // the intake has read and checked the body, under its own limit, before any handler runs.
     let app = aws::router(rt.clone())
-        .merge(rest::router(rt))
+        .merge(rest::router(rt.clone()))
         .merge(jobs::router(jobs))
+        .merge(schedules::router(rt.clone()))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(intake),

@@ -61,7 +61,11 @@ fn cluster_view(c: &Value) -> Option<(policy::ClusterView, policy::Resources, Mi
     let labels = c
         .get("labels")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|l| l.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|l| l.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     let total = res(c.get("total"));
     let used = res(c.get("used")).unwrap_or_default();
@@ -106,14 +110,19 @@ impl Writer {
         }
         let mut queued = Vec::with_capacity(self.jobs.queued.len());
         for id in self.jobs.queued.values() {
-            let Some(job) = self.jobs.active.get(id) else { continue };
+            let Some(job) = self.jobs.active.get(id) else {
+                continue;
+            };
             let s = &job.spec;
             let d = s.demand();
             queued.push(policy::QueuedJob {
                 id: s.id.clone(),
                 tenant: s.tenant.clone(),
                 priority: s.priority,
-                demand: policy::Resources { cpu_milli: d.cpu_milli, memory_mib: d.memory_mib },
+                demand: policy::Resources {
+                    cpu_milli: d.cpu_milli,
+                    memory_mib: d.memory_mib,
+                },
                 enqueued_ms: job.enqueued_ms as u64,
                 seq: job.seq,
                 cluster: s.cluster.clone(),
@@ -125,19 +134,27 @@ impl Writer {
         // holds its room). What the cluster reports beyond the runs it had when it was read is someone
         // else's and is held too, with no end.
         let mut allocations = Vec::new();
-        let mut ours_before: std::collections::HashMap<&str, policy::Resources> = Default::default();
+        let mut ours_before: std::collections::HashMap<&str, policy::Resources> =
+            Default::default();
         for job in self.jobs.active.values() {
-            let (Some(p), JobState::Placed | JobState::Running) = (&job.placement, job.state) else {
+            let (Some(p), JobState::Placed | JobState::Running) = (&job.placement, job.state)
+            else {
                 continue;
             };
             let d = job.spec.demand();
-            let demand = policy::Resources { cpu_milli: d.cpu_milli, memory_mib: d.memory_mib };
+            let demand = policy::Resources {
+                cpu_milli: d.cpu_milli,
+                memory_mib: d.memory_mib,
+            };
             let since = job.started_ms.unwrap_or(p.at_ms);
             allocations.push(policy::Allocation {
                 cluster: p.cluster.clone(),
                 tenant: job.spec.tenant.clone(),
                 demand,
-                ends_ms: job.spec.time_limit_seconds.map(|t| (since as u64).saturating_add(t * 1000)),
+                ends_ms: job
+                    .spec
+                    .time_limit_seconds
+                    .map(|t| (since as u64).saturating_add(t * 1000)),
             });
             if let Some((_, _, at)) = readings.iter().find(|(n, _, _)| *n == p.cluster)
                 && job.started_ms.is_some_and(|s| s <= *at)
@@ -175,8 +192,12 @@ impl Writer {
         });
         let mut placed = Vec::new();
         for p in &decision.placements {
-            let Some(job) = self.jobs.active.get_mut(&p.job) else { continue };
-            let Some(waiting) = job.waiting.take() else { continue };
+            let Some(job) = self.jobs.active.get_mut(&p.job) else {
+                continue;
+            };
+            let Some(waiting) = job.waiting.take() else {
+                continue;
+            };
             job.state = JobState::Placed;
             job.placement = Some(Placement {
                 cluster: p.cluster.clone(),
@@ -189,15 +210,21 @@ impl Writer {
             let job = job.clone();
             tracing::debug!(job = %p.job, cluster = %p.cluster, why = %p.why, "job placed");
             self.put_job(&job, batch);
-            if let Err(e) = self.callback(&waiting.token, Answer::Success(answer), now, batch, after) {
+            if let Err(e) =
+                self.callback(&waiting.token, Answer::Success(answer), now, batch, after)
+            {
                 tracing::warn!(job = %p.job, error = %e, "a placed job's token did not take its answer");
             }
             placed.push(json!({ "job": p.job, "cluster": p.cluster, "backfilled": p.backfilled }));
         }
         let mut unschedulable = Vec::new();
         for u in &decision.unschedulable {
-            let Some(job) = self.jobs.active.get_mut(&u.job) else { continue };
-            let Some(waiting) = job.waiting.take() else { continue };
+            let Some(job) = self.jobs.active.get_mut(&u.job) else {
+                continue;
+            };
+            let Some(waiting) = job.waiting.take() else {
+                continue;
+            };
             self.jobs.queued.remove(&job.seq);
             let failure = Answer::Failure {
                 error: "Job.Unschedulable".into(),

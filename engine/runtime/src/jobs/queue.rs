@@ -164,7 +164,9 @@ impl Writer {
         self.jobs.queued.remove(&job.seq);
         let (state, error, cause) = match outcome {
             Outcome::Succeeded { .. } => (JobState::Succeeded, None, None),
-            Outcome::Aborted { error, cause } => (JobState::Cancelled, error.clone(), cause.clone()),
+            Outcome::Aborted { error, cause } => {
+                (JobState::Cancelled, error.clone(), cause.clone())
+            }
             Outcome::Failed { error, cause } | Outcome::TimedOut { error, cause } => {
                 (JobState::Failed, Some(error.clone()), Some(cause.clone()))
             }

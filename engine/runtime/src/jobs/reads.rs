@@ -17,7 +17,11 @@ pub struct JobFilter {
 
 impl JobFilter {
     fn matches(&self, job: &JobRecord) -> bool {
-        let cluster = job.placement.as_ref().map(|p| &p.cluster).or(job.spec.cluster.as_ref());
+        let cluster = job
+            .placement
+            .as_ref()
+            .map(|p| &p.cluster)
+            .or(job.spec.cluster.as_ref());
         self.state.is_none_or(|s| s == job.state)
             && self.tenant.as_ref().is_none_or(|t| *t == job.spec.tenant)
             && self.cluster.as_ref().is_none_or(|c| Some(c) == cluster)
@@ -46,9 +50,18 @@ impl Runtime {
 
     /// Up to `limit` jobs matching `filter`, in id order, from after `after`. Only jobs not yet ended are
     /// looked at when the filter asks for an active state.
-    pub fn jobs(&self, filter: &JobFilter, after: Option<&str>, limit: usize) -> Result<JobPage, Error> {
+    pub fn jobs(
+        &self,
+        filter: &JobFilter,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<JobPage, Error> {
         let active_only = filter.state.is_some_and(|s| !s.is_final());
-        let table = if active_only { Table::ActiveJobs } else { Table::Jobs };
+        let table = if active_only {
+            Table::ActiveJobs
+        } else {
+            Table::Jobs
+        };
         let range = Range {
             start: after.map_or(Bound::Unbounded, |a| Bound::Excluded(records::name_key(a))),
             end: Bound::Unbounded,

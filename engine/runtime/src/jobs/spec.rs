@@ -130,38 +130,62 @@ pub fn parse(job: &Value, default_id: &str, known: &Known) -> Result<JobSpec, Sp
     }
     let tenant = text("tenant")?.unwrap_or_else(|| "default".to_string());
     if !token_like(&tenant) {
-        return Err(bad("tenant", format!("'{tenant}' is not a valid tenant name")));
+        return Err(bad(
+            "tenant",
+            format!("'{tenant}' is not a valid tenant name"),
+        ));
     }
     if !known.tenants.is_empty() && !known.tenants.contains(&tenant) {
         return Err(bad(
             "tenant",
-            format!("unknown tenant '{tenant}' (configured: {})", known.tenants.join(", ")),
+            format!(
+                "unknown tenant '{tenant}' (configured: {})",
+                known.tenants.join(", ")
+            ),
         ));
     }
     let priority = match fields.get("priority") {
         None | Some(Value::Null) => DEFAULT_PRIORITY,
         Some(v) => match v.as_u64() {
             Some(p) if p <= u64::from(MAX_PRIORITY) => p as u32,
-            _ => return Err(bad("priority", format!("must be an integer from 0 to {MAX_PRIORITY}, not {v}"))),
+            _ => {
+                return Err(bad(
+                    "priority",
+                    format!("must be an integer from 0 to {MAX_PRIORITY}, not {v}"),
+                ));
+            }
         },
     };
     let cpus = match fields.get("cpus") {
         None | Some(Value::Null) => 1.0,
         Some(v) => match v.as_f64() {
             Some(c) if c >= 0.001 && c <= MAX_CPUS => c,
-            _ => return Err(bad("cpus", format!("must be a number from 0.001 to {MAX_CPUS}, not {v}"))),
+            _ => {
+                return Err(bad(
+                    "cpus",
+                    format!("must be a number from 0.001 to {MAX_CPUS}, not {v}"),
+                ));
+            }
         },
     };
     let memory_mib = match (fields.get("memoryMiB"), fields.get("memory")) {
         (Some(_), Some(_)) => return Err(bad("memory", "give memoryMiB or memory, not both")),
         (Some(v), None) => match v.as_u64() {
             Some(m) if (1..=MAX_MEMORY_MIB).contains(&m) => m,
-            _ => return Err(bad("memoryMiB", format!("must be an integer from 1 to {MAX_MEMORY_MIB}, not {v}"))),
+            _ => {
+                return Err(bad(
+                    "memoryMiB",
+                    format!("must be an integer from 1 to {MAX_MEMORY_MIB}, not {v}"),
+                ));
+            }
         },
-        (None, Some(Value::String(s))) => {
-            parse_memory(s).map_err(|why| bad("memory", why))?
+        (None, Some(Value::String(s))) => parse_memory(s).map_err(|why| bad("memory", why))?,
+        (None, Some(v)) => {
+            return Err(bad(
+                "memory",
+                format!("must be a size such as \"4GiB\", not {v}"),
+            ));
         }
-        (None, Some(v)) => return Err(bad("memory", format!("must be a size such as \"4GiB\", not {v}"))),
         (None, None) => 256,
     };
     let command = match fields.get("command") {
@@ -174,11 +198,19 @@ pub fn parse(job: &Value, default_id: &str, known: &Known) -> Result<JobSpec, Sp
             vec!["/bin/sh".into(), "-c".into(), s.clone()]
         }
         None => return Err(bad("command", "is required")),
-        Some(_) => return Err(bad("command", "must be a non-empty array of strings or a shell command line")),
+        Some(_) => {
+            return Err(bad(
+                "command",
+                "must be a non-empty array of strings or a shell command line",
+            ));
+        }
     };
     let bytes: usize = command.iter().map(String::len).sum();
     if bytes > MAX_COMMAND_BYTES {
-        return Err(bad("command", format!("is {bytes} bytes; at most {MAX_COMMAND_BYTES}")));
+        return Err(bad(
+            "command",
+            format!("is {bytes} bytes; at most {MAX_COMMAND_BYTES}"),
+        ));
     }
     if command.iter().any(|a| a.contains('\0')) {
         return Err(bad("command", "must not contain NUL characters"));
@@ -195,19 +227,32 @@ pub fn parse(job: &Value, default_id: &str, known: &Known) -> Result<JobSpec, Sp
                     Some(v) if valid_key && !v.contains('\0') => {
                         env.insert(k.clone(), v.to_string());
                     }
-                    _ => return Err(bad("env", format!("'{k}' must be a variable name with a string value"))),
+                    _ => {
+                        return Err(bad(
+                            "env",
+                            format!("'{k}' must be a variable name with a string value"),
+                        ));
+                    }
                 }
             }
             env
         }
-        Some(_) => return Err(bad("env", format!("must be an object of at most {MAX_ENV} strings"))),
+        Some(_) => {
+            return Err(bad(
+                "env",
+                format!("must be an object of at most {MAX_ENV} strings"),
+            ));
+        }
     };
     let cluster = text("cluster")?;
     if let Some(c) = &cluster
         && !known.clusters.contains_key(c)
     {
         let names: Vec<&str> = known.clusters.keys().map(String::as_str).collect();
-        return Err(bad("cluster", format!("unknown cluster '{c}' (configured: {})", names.join(", "))));
+        return Err(bad(
+            "cluster",
+            format!("unknown cluster '{c}' (configured: {})", names.join(", ")),
+        ));
     }
     let labels = match fields.get("labels") {
         None | Some(Value::Null) => Vec::new(),
@@ -215,15 +260,28 @@ pub fn parse(job: &Value, default_id: &str, known: &Known) -> Result<JobSpec, Sp
             .iter()
             .map(|v| v.as_str().filter(|s| token_like(s)).map(str::to_string))
             .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| bad("labels", "must be label names (letters, digits, '.', '_', '-')"))?,
-        Some(_) => return Err(bad("labels", format!("must be an array of at most {MAX_LABELS} names"))),
+            .ok_or_else(|| {
+                bad(
+                    "labels",
+                    "must be label names (letters, digits, '.', '_', '-')",
+                )
+            })?,
+        Some(_) => {
+            return Err(bad(
+                "labels",
+                format!("must be an array of at most {MAX_LABELS} names"),
+            ));
+        }
     };
     let seconds = |field: &'static str, max: u64| -> Result<Option<u64>, SpecError> {
         match fields.get(field) {
             None | Some(Value::Null) => Ok(None),
             Some(v) => match v.as_u64() {
                 Some(s) if (1..=max).contains(&s) => Ok(Some(s)),
-                _ => Err(bad(field, format!("must be an integer from 1 to {max}, not {v}"))),
+                _ => Err(bad(
+                    field,
+                    format!("must be an integer from 1 to {max}, not {v}"),
+                )),
             },
         }
     };
@@ -247,7 +305,9 @@ pub fn parse(job: &Value, default_id: &str, known: &Known) -> Result<JobSpec, Sp
 /// `4GiB`, `512MiB`, `2G`, `100M`, `1TiB`, or a bare number of MiB.
 pub fn parse_memory(s: &str) -> Result<u64, String> {
     let t = s.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     let n: f64 = num
         .parse()
@@ -257,7 +317,11 @@ pub fn parse_memory(s: &str) -> Result<u64, String> {
         "g" | "gi" | "gib" | "gb" => n * 1024.0,
         "t" | "ti" | "tib" | "tb" => n * 1024.0 * 1024.0,
         "k" | "ki" | "kib" | "kb" => n / 1024.0,
-        other => return Err(format!("unknown unit '{other}' in '{s}' (use MiB, GiB or TiB)")),
+        other => {
+            return Err(format!(
+                "unknown unit '{other}' in '{s}' (use MiB, GiB or TiB)"
+            ));
+        }
     };
     let mib = mib.ceil();
     if !(1.0..=MAX_MEMORY_MIB as f64).contains(&mib) {
@@ -273,9 +337,12 @@ mod tests {
 
     fn known() -> Known {
         Known {
-            clusters: [("small".to_string(), vec![]), ("big".to_string(), vec!["gpu".to_string()])]
-                .into_iter()
-                .collect(),
+            clusters: [
+                ("small".to_string(), vec![]),
+                ("big".to_string(), vec!["gpu".to_string()]),
+            ]
+            .into_iter()
+            .collect(),
             tenants: vec![],
         }
     }
@@ -286,7 +353,10 @@ mod tests {
         assert_eq!(spec.id, "exec-1");
         assert_eq!(spec.name, "exec-1");
         assert_eq!(spec.tenant, "default");
-        assert_eq!((spec.priority, spec.cpus, spec.memory_mib, spec.poll_seconds), (100, 1.0, 256, 1));
+        assert_eq!(
+            (spec.priority, spec.cpus, spec.memory_mib, spec.poll_seconds),
+            (100, 1.0, 256, 1)
+        );
         assert_eq!(spec.command, ["/bin/sh", "-c", "true"]);
     }
 
@@ -297,7 +367,10 @@ mod tests {
             (json!({"command": "x", "cpus": 0}), "job.cpus"),
             (json!({"command": "x", "cpus": 1e9}), "job.cpus"),
             (json!({"command": "x", "memoryMiB": 0}), "job.memoryMiB"),
-            (json!({"command": "x", "memory": "12 parsecs"}), "job.memory"),
+            (
+                json!({"command": "x", "memory": "12 parsecs"}),
+                "job.memory",
+            ),
             (json!({"command": "x", "priority": 5000}), "job.priority"),
             (json!({"command": "x", "priority": -3}), "job.priority"),
             (json!({"command": "x", "cluster": "nowhere"}), "job.cluster"),
@@ -307,14 +380,23 @@ mod tests {
             (json!({"command": "x", "id": "a b"}), "job.id"),
             (json!({"command": "x", "tenant": "t/1"}), "job.tenant"),
             (json!({"command": "x", "env": {"1A": "x"}}), "job.env"),
-            (json!({"command": "x", "timeLimitSeconds": 0}), "job.timeLimitSeconds"),
-            (json!({"command": "x", "color": "red"}), "job.: unknown field 'color'"),
+            (
+                json!({"command": "x", "timeLimitSeconds": 0}),
+                "job.timeLimitSeconds",
+            ),
+            (
+                json!({"command": "x", "color": "red"}),
+                "job.: unknown field 'color'",
+            ),
         ];
         for (job, field) in cases {
             let e = parse(&job, "j", &known()).expect_err("invalid");
             assert!(e.to_string().starts_with(field), "{job}: {e}");
         }
-        let tenants = Known { tenants: vec!["a".into()], ..known() };
+        let tenants = Known {
+            tenants: vec!["a".into()],
+            ..known()
+        };
         let e = parse(&json!({"command": "x", "tenant": "b"}), "j", &tenants).expect_err("unknown");
         assert!(e.to_string().contains("unknown tenant 'b'"), "{e}");
     }
