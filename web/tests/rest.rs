@@ -32,7 +32,7 @@ fn send(method: &str, url: &str, body: &str) -> (u16, Value) {
 }
 
 const JOB: &str = r#"{"StartAt": "Queue", "States": {
-  "Queue": {"Type": "Task", "Resource": "arn:aws:states:::stepd:queue.waitForTaskToken",
+  "Queue": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
             "Parameters": {"token.$": "$$.Task.Token", "job.$": "$.job"}, "ResultPath": "$.placement", "Next": "Nap"},
   "Nap": {"Type": "Wait", "Seconds": 0, "Next": "Done"},
   "Done": {"Type": "Succeed"}}}"#;
@@ -47,7 +47,7 @@ fn upload_start_follow_and_answer_over_rest() {
     assert_eq!(status, 200);
     assert_eq!(doc["openapi"], "3.0.3");
     let documented: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
-    assert_eq!(documented.len(), 11, "{documented:?}");
+    assert_eq!(documented.len(), 18, "{documented:?}");
 
     let (status, bad) = send(
         "POST",

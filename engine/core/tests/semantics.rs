@@ -348,13 +348,16 @@ fn job_poller_history() {
         serde_json::from_str(include_str!("../../../workflows/job-poller.asl.json")).unwrap();
     let r = run(
         &def,
-        json!({"job": {"name": "etl", "priority": 5, "cpus": 4, "memoryMiB": 8192, "pollSeconds": 30}}),
+        json!({"job": {"name": "etl", "priority": 5, "cpus": 4, "memoryMiB": 8192, "pollSeconds": 30,
+                       "command": ["spark-submit", "etl.py"]}}),
         &[
             (
                 "JobQueueRequest",
                 vec![Answer::After(
                     60_000,
-                    Box::new(Answer::Return(json!({"cluster": "slurm-a"}))),
+                    Box::new(Answer::Return(json!({"cluster": "slurm-a", "job": {
+                        "id": "etl", "name": "etl", "tenant": "default", "priority": 5, "cpus": 4,
+                        "memoryMiB": 8192, "command": ["spark-submit", "etl.py"], "pollSeconds": 30}}))),
                 )],
             ),
             (
@@ -367,8 +370,10 @@ fn job_poller_history() {
             (
                 "GetJobStatus",
                 vec![
-                    Answer::Return(json!({"state": "RUNNING", "exitCode": null})),
-                    Answer::Return(json!({"state": "COMPLETED", "exitCode": 0})),
+                    Answer::Return(
+                        json!({"state": "RUNNING", "exitCode": null, "errorOutput": ""}),
+                    ),
+                    Answer::Return(json!({"state": "COMPLETED", "exitCode": 0, "errorOutput": ""})),
                 ],
             ),
         ],
