@@ -180,7 +180,7 @@ impl File {
             bail!("scheduler.max_placements: must be at least 1");
         }
         for (tenant, q) in &s.quotas {
-            if !(q.cpus > 0.0) {
+            if q.cpus.is_nan() || q.cpus <= 0.0 {
                 bail!("scheduler.quotas.{tenant}.cpus: must be above 0");
             }
             stepd_runtime::jobs::spec::parse_memory(&q.memory)

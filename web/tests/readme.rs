@@ -41,8 +41,15 @@ fn run(command: &str, endpoint: Option<&str>) -> String {
     let mut line = command.replacen("stepd ", &format!("{bin} "), 1);
     let mut cmd = Command::new("/bin/sh");
     if let Some(url) = endpoint {
-        line = line.replace("localhost:8080", url.trim_start_matches("http://"));
-        cmd.env("STEPD_ENDPOINT", url);
+        let host = url.trim_start_matches("http://");
+        line = line
+            .replace("localhost:8080", host)
+            .replace("127.0.0.1:8080", host);
+        // What the README's `export` line sets (each command runs in its own shell).
+        cmd.env("STEPD_ENDPOINT", url)
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "local")
+            .env("AWS_SECRET_ACCESS_KEY", "local");
     }
     let out = cmd
         .args(["-c", &line])
@@ -117,4 +124,33 @@ fn the_job_and_schedule_examples_run_against_a_server() {
         said("schedules show nightly").contains("cron(0 2 * * ? *)"),
         "{outputs:?}"
     );
+}
+
+#[test]
+fn the_aws_cli_examples_run_against_a_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::server(dir.path());
+    let mut last = String::new();
+    for command in block("aws") {
+        last = run(&command, Some(&server.url));
+    }
+    assert!(last.contains("ExecutionStarted"), "{last}");
+    // The example's job really runs: its execution succeeds on the local cluster.
+    let arn = "arn:aws:states:us-east-1:123456789012:execution:poller:etl-1";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let (_, d) = common::aws_call(
+            &server.url,
+            "DescribeExecution",
+            &serde_json::json!({"executionArn": arn}),
+        );
+        if d["status"] == "SUCCEEDED" {
+            break;
+        }
+        assert!(
+            d["status"] == "RUNNING" && std::time::Instant::now() < deadline,
+            "{d}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
 }

@@ -164,8 +164,8 @@ impl Writer {
         for resource in invoked {
             self.job_invoked(arn, &resource, batch);
         }
-        for (task, token, input) in queued_jobs {
-            self.enqueue_job(arn, task, token, &input, now, batch, after);
+        for queued in queued_jobs {
+            self.enqueue_job(arn, queued, now, batch, after);
         }
         if let Some(outcome) = finished {
             self.finish(arn, outcome, now, batch, after);
@@ -188,6 +188,9 @@ impl Writer {
     }
 
     /// Writes an execution's end: its final record, and the removal of everything kept while it ran.
+    // The batch and the after-commit actions travel together here; the writer's split into parts gives
+    // them one type.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn close(
         &mut self,
         arn: &str,

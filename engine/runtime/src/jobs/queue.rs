@@ -32,15 +32,13 @@ impl Writer {
     pub(crate) fn enqueue_job(
         &mut self,
         arn: &str,
-        task: u64,
-        token: String,
-        input: &Value,
+        (task, token, input): (u64, String, Value),
         now: Millis,
         batch: &mut Batch,
         after: &mut Vec<After>,
     ) {
         let name = arn.rsplit(':').next().unwrap_or(arn);
-        let job = input.get("job").unwrap_or(input);
+        let job = input.get("job").unwrap_or(&input);
         let spec = match super::spec::parse(job, name, &self.jobs_config.known) {
             Ok(spec) => spec,
             Err(e) => {

@@ -159,7 +159,7 @@ pub fn parse(job: &Value, default_id: &str, known: &Known) -> Result<JobSpec, Sp
     let cpus = match fields.get("cpus") {
         None | Some(Value::Null) => 1.0,
         Some(v) => match v.as_f64() {
-            Some(c) if c >= 0.001 && c <= MAX_CPUS => c,
+            Some(c) if (0.001..=MAX_CPUS).contains(&c) => c,
             _ => {
                 return Err(bad(
                     "cpus",
