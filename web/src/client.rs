@@ -5,10 +5,12 @@ use anyhow::{Result, anyhow};
 use serde_json::Value;
 use std::time::Duration;
 
-/// A server's REST surface at `endpoint` (`http://127.0.0.1:8080`).
+/// A server's REST surface at `endpoint` (`http://127.0.0.1:8080`); requests are signed (SigV4) when
+/// the environment holds AWS credentials.
 pub(crate) struct Client {
     agent: ureq::Agent,
     endpoint: String,
+    creds: Option<crate::sign::Credentials>,
 }
 
 impl Client {
@@ -21,49 +23,59 @@ impl Client {
         Client {
             agent,
             endpoint: endpoint.trim_end_matches('/').to_string(),
+            creds: crate::sign::Credentials::from_env(),
         }
     }
 
-    pub(crate) fn get(&self, path: &str) -> Result<Value> {
+    /// Sends `method path` with `body` (signed when there are credentials).
+    fn send(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value> {
         let url = format!("{}{path}", self.endpoint);
+        let text = body.map(Value::to_string).unwrap_or_default();
+        let mut request = ureq::http::Request::builder().method(method).uri(&url);
+        if body.is_some() {
+            request = request.header("content-type", "application/json");
+        }
+        if let Some(creds) = &self.creds {
+            let host = self
+                .endpoint
+                .split_once("://")
+                .map_or(self.endpoint.as_str(), |(_, h)| h);
+            let signed = crate::sign::headers(
+                creds,
+                method,
+                host,
+                path,
+                text.as_bytes(),
+                &crate::sign::now(),
+            );
+            for (name, value) in signed {
+                request = request.header(name, value);
+            }
+        }
+        let request = request
+            .body(text)
+            .map_err(|e| anyhow!("building the request: {e}"))?;
         let response = self
             .agent
-            .get(&url)
-            .call()
+            .run(request)
             .map_err(|e| anyhow!("cannot reach {}: {e}", self.endpoint))?;
         answer(response)
+    }
+
+    pub(crate) fn get(&self, path: &str) -> Result<Value> {
+        self.send("GET", path, None)
     }
 
     pub(crate) fn put(&self, path: &str, body: &Value) -> Result<Value> {
-        let url = format!("{}{path}", self.endpoint);
-        let response = self
-            .agent
-            .put(&url)
-            .header("content-type", "application/json")
-            .send(body.to_string())
-            .map_err(|e| anyhow!("cannot reach {}: {e}", self.endpoint))?;
-        answer(response)
+        self.send("PUT", path, Some(body))
     }
 
     pub(crate) fn delete(&self, path: &str) -> Result<Value> {
-        let url = format!("{}{path}", self.endpoint);
-        let response = self
-            .agent
-            .delete(&url)
-            .call()
-            .map_err(|e| anyhow!("cannot reach {}: {e}", self.endpoint))?;
-        answer(response)
+        self.send("DELETE", path, None)
     }
 
     pub(crate) fn post(&self, path: &str, body: &Value) -> Result<Value> {
-        let url = format!("{}{path}", self.endpoint);
-        let response = self
-            .agent
-            .post(&url)
-            .header("content-type", "application/json")
-            .send(body.to_string())
-            .map_err(|e| anyhow!("cannot reach {}: {e}", self.endpoint))?;
-        answer(response)
+        self.send("POST", path, Some(body))
     }
 }
 

@@ -8,6 +8,7 @@ mod mocks;
 mod run;
 mod schedules;
 mod serve;
+mod sign;
 mod validate;
 
 /// mimalloc: the engine allocates many small objects; glibc's malloc doubled the validator's time.

@@ -113,3 +113,73 @@ fn signed_clients_work_and_everyone_else_is_refused() {
         (400, "IncompleteSignatureException".into())
     );
 }
+
+#[test]
+fn the_job_cli_signs_its_requests_for_a_server_with_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys.json");
+    std::fs::write(&keys, format!(r#"{{"{KEY_ID}": "{SECRET}"}}"#)).unwrap();
+    let s = server_with(
+        &dir.path().join("data"),
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--access-keys",
+            keys.to_str().unwrap(),
+        ],
+    );
+    let cli = |args: &[&str], creds: Option<(&str, &str)>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_stepd"));
+        // The endpoint goes before the job's own arguments (everything after `--` is its command).
+        cmd.arg(args[0])
+            .args(["--endpoint", &s.url])
+            .args(&args[1..]);
+        cmd.env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY");
+        if let Some((id, secret)) = creds {
+            cmd.env("AWS_ACCESS_KEY_ID", id)
+                .env("AWS_SECRET_ACCESS_KEY", secret)
+                .env("AWS_DEFAULT_REGION", "us-east-1");
+        }
+        cmd.output().unwrap()
+    };
+    let unsigned = cli(&["jobs", "list"], None);
+    assert!(!unsigned.status.success());
+    assert!(
+        String::from_utf8_lossy(&unsigned.stderr).contains("MissingAuthenticationTokenException")
+    );
+    let wrong = cli(&["jobs", "list"], Some((KEY_ID, "not-the-secret")));
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr).contains("InvalidSignatureException"),
+        "{wrong:?}"
+    );
+    let good = Some((KEY_ID, SECRET));
+    let submitted = cli(
+        &[
+            "jobs", "submit", "--id", "signed-1", "--memory", "64MiB", "--", "echo", "signed",
+        ],
+        good,
+    );
+    assert!(
+        submitted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&submitted.stderr)
+    );
+    let listed = cli(&["jobs", "list", "--state", "QUEUED", "--json"], good);
+    assert!(
+        listed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    let shown = cli(&["jobs", "show", "signed-1", "--json"], good);
+    assert!(
+        String::from_utf8_lossy(&shown.stdout).contains("\"signed-1\""),
+        "{shown:?}"
+    );
+    let schedules = cli(&["schedules", "list"], good);
+    assert!(
+        schedules.status.success(),
+        "{}",
+        String::from_utf8_lossy(&schedules.stderr)
+    );
+}

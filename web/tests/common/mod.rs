@@ -30,6 +30,11 @@ pub fn server_with(data: &std::path::Path, args: &[&str]) -> Server {
         .args(args)
         .arg("--data")
         .arg(data)
+        // The servers' info logs would bury the tests' own output; RUST_LOG still overrides.
+        .env(
+            "RUST_LOG",
+            std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .stdout(Stdio::piped())
         .spawn()
         .expect("spawn stepd serve");
