@@ -27,7 +27,7 @@ pub(crate) struct File {
 pub(crate) struct SchedulerSection {
     /// Seconds between ticks while jobs are queued (enqueues and job ends tick at once too).
     #[serde(default = "five")]
-    pub tick_seconds: f64,
+    pub tick_seconds: u64,
     /// Aging: each point of priority is worth this many seconds of waiting.
     #[serde(default = "one")]
     pub aging_seconds_per_point: f64,
@@ -55,8 +55,8 @@ impl Default for SchedulerSection {
     }
 }
 
-fn five() -> f64 {
-    5.0
+fn five() -> u64 {
+    5
 }
 fn one() -> f64 {
     1.0
@@ -167,9 +167,9 @@ impl File {
             bail!("clusters: at least one cluster is needed");
         }
         let s = &self.scheduler;
-        if !(s.tick_seconds >= 0.05 && s.tick_seconds <= 3600.0) {
+        if !(1..=3600).contains(&s.tick_seconds) {
             bail!(
-                "scheduler.tick_seconds: must be from 0.05 to 3600, not {}",
+                "scheduler.tick_seconds: must be a whole number of seconds from 1 to 3600, not {}",
                 s.tick_seconds
             );
         }

@@ -21,7 +21,7 @@ const AGING_MS: i64 = 20;
 const CONFIG: &str = r#"
 tenants = ["alpha", "beta", "gamma"]
 [scheduler]
-tick_seconds = 0.5
+tick_seconds = 1
 aging_seconds_per_point = 0.02
 backfill = true
 [[clusters]]

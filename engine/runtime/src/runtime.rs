@@ -178,18 +178,6 @@ impl Runtime {
             woken,
         ));
         tokio::spawn(writer.run(rx));
-        if config.jobs.scheduler_machine.is_some() {
-            let ticker = tx.clone();
-            let every = config.jobs.tick_every;
-            tokio::spawn(async move {
-                loop {
-                    tokio::time::sleep(every).await;
-                    if ticker.send(Request::Tick).is_err() {
-                        return;
-                    }
-                }
-            });
-        }
         let sweeper = tx.clone();
         let every = config.sweep_every;
         tokio::spawn(async move {

@@ -174,6 +174,17 @@ impl Writer {
             .map(|k| k.record.name.clone())
             .collect();
         for name in due {
+            if name == crate::jobs::TICK_SCHEDULE {
+                // The Job Scheduler's own schedule asks the job layer for a tick, which starts the
+                // execution only while jobs wait and none runs (an idle server makes none); its fires are
+                // not worth a commit each, so only memory keeps them.
+                self.jobs.tick_wanted = true;
+                if let Some(kept) = self.schedules.get_mut(&name) {
+                    kept.record.last_fired_ms = kept.record.next_ms;
+                    kept.record.next_ms = kept.parsed.next_after(now, kept.record.created_ms);
+                }
+                continue;
+            }
             let Some(kept) = self.schedules.get(&name) else {
                 continue;
             };

@@ -121,8 +121,6 @@ pub(crate) enum Request {
         input: Value,
         reply: oneshot::Sender<Result<Value, TaskError>>,
     },
-    /// A tick of the Job Scheduler is wanted (sent periodically while jobs are queued).
-    Tick,
     /// CreateSchedule / UpdateSchedule (see `schedules`).
     PutSchedule {
         spec: crate::schedules::ScheduleSpec,
@@ -498,7 +496,6 @@ impl Writer {
                 let result = self.place_jobs(&input, now, batch, after);
                 after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
             }
-            Request::Tick => self.jobs.tick_wanted = true,
             Request::PutSchedule {
                 spec,
                 parsed,

@@ -97,7 +97,7 @@ pub(crate) fn build(file: &File, data: &Path, scheduler_arn: String) -> Result<F
             known,
             policy,
             scheduler_machine: Some(scheduler_arn),
-            tick_every: std::time::Duration::from_secs_f64(s.tick_seconds),
+            tick_seconds: s.tick_seconds,
         },
     })
 }
@@ -118,6 +118,26 @@ pub(crate) async fn register_workflows(rt: &Runtime) -> Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// Keeps the Job Scheduler's schedule (`rate(N seconds)`, `scheduler.tick_seconds`): its fires ask the
+/// job layer for a tick.
+pub(crate) async fn keep_tick_schedule(rt: &Runtime, seconds: u64) -> Result<()> {
+    let name = stepd_runtime::jobs::TICK_SCHEDULE;
+    let unit = if seconds == 1 { "second" } else { "seconds" };
+    let spec = stepd_runtime::ScheduleSpec {
+        name: name.to_string(),
+        expression: format!("rate({seconds} {unit})"),
+        timezone: None,
+        state_machine_arn: rt.state_machine_arn(SCHEDULER),
+        input: serde_json::json!({}),
+        enabled: true,
+    };
+    let exists = rt.schedule(name).is_ok();
+    rt.put_schedule(spec, exists)
+        .await
+        .context("keeping the job scheduler's schedule")?;
     Ok(())
 }
 

@@ -130,6 +130,7 @@ async fn serve(args: &Args) -> Result<()> {
     let store = RedbStore::open(args.data.join("stepd.redb")).context("opening the database")?;
     let rt = Runtime::start(Arc::new(store), config).context("recovering executions")?;
     fleet::register_workflows(&rt).await?;
+    fleet::keep_tick_schedule(&rt, fleet.jobs.tick_seconds).await?;
     fleet::apply_schedules(&rt, &file.schedules).await?;
     let jobs = jobs::Jobs {
         rt: rt.clone(),

@@ -32,6 +32,10 @@ pub(crate) const START_RESOURCE: &str = "arn:aws:states:::stepd:cluster.startJob
 pub(crate) const STATUS_RESOURCE: &str = "arn:aws:states:::stepd:cluster.getJobStatus";
 pub(crate) const CANCEL_RESOURCE: &str = "arn:aws:states:::stepd:cluster.cancelJobRun";
 
+/// The schedule whose fires ask for a tick of the Job Scheduler (a fire starts its execution only while
+/// jobs wait and no tick runs; see `queue::maybe_tick`).
+pub const TICK_SCHEDULE: &str = "stepd-job-scheduler";
+
 /// Where a job is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -140,8 +144,9 @@ pub struct JobsConfig {
     pub policy: stepd_scheduler::Policy,
     /// The Job Scheduler state machine the ticks start (none: nothing ticks; `place` still answers).
     pub scheduler_machine: Option<String>,
-    /// How often a tick is considered while jobs are queued (enqueues and ends tick at once too).
-    pub tick_every: std::time::Duration,
+    /// How often a tick is considered while jobs are queued (enqueues and ends tick at once too): the
+    /// rate of the schedule named `TICK_SCHEDULE`, which the binary keeps.
+    pub tick_seconds: u64,
 }
 
 impl Default for JobsConfig {
@@ -150,7 +155,7 @@ impl Default for JobsConfig {
             known: Known::default(),
             policy: stepd_scheduler::Policy::default(),
             scheduler_machine: None,
-            tick_every: std::time::Duration::from_secs(5),
+            tick_seconds: 5,
         }
     }
 }
