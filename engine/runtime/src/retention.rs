@@ -1,5 +1,5 @@
 //! Retention: finished executions older than the retention period are removed in the background (record,
-//! history, journal, listing entry), a thousand per sweep, so the redb file does not grow without bound
+//! history, journal, listing entry), and ended jobs with them, a thousand of each per sweep, so the redb file does not grow without bound
 //! (redb reuses the freed pages).
 
 use crate::records;
@@ -13,6 +13,8 @@ const PER_SWEEP: usize = 1_000;
 
 impl Writer {
     pub(crate) fn sweep(&mut self, now: Millis, batch: &mut Batch) {
+        // Ended jobs go after the same period as the executions they ran as.
+        crate::jobs::sweep(self, now.saturating_sub(self.retention), PER_SWEEP, batch);
         let before = Key::new()
             .i64(now.saturating_sub(self.retention))
             .into_bytes();

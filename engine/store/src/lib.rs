@@ -53,12 +53,14 @@ pub enum Table {
     Jobs,
     /// Job id → nothing: the jobs not yet ended (loaded at start; the queue the scheduler reads).
     ActiveJobs,
+    /// (end time, job id) → nothing: ended jobs in the order retention removes them.
+    JobsEnded,
     /// (stop time, execution ARN) → nothing: finished executions in the order retention removes them.
     Finished,
 }
 
 impl Table {
-    pub const ALL: [Table; 16] = [
+    pub const ALL: [Table; 17] = [
         Table::StateMachines,
         Table::Versions,
         Table::Executions,
@@ -74,6 +76,7 @@ impl Table {
         Table::Schedules,
         Table::Jobs,
         Table::ActiveJobs,
+        Table::JobsEnded,
         Table::Finished,
     ];
 
@@ -94,6 +97,7 @@ impl Table {
             Table::Schedules => "schedules",
             Table::Jobs => "jobs",
             Table::ActiveJobs => "active_jobs",
+            Table::JobsEnded => "jobs_ended",
             Table::Finished => "finished",
         }
     }

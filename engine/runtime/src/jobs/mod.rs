@@ -15,7 +15,7 @@ mod reads;
 pub mod spec;
 
 pub(crate) use place::PlaceTasks;
-pub(crate) use queue::recover;
+pub(crate) use queue::{recover, sweep};
 pub use reads::{JobFilter, JobPage};
 pub use spec::{JobSpec, Known, SpecError};
 

@@ -22,6 +22,8 @@ impl Writer {
         batch.put(Table::Jobs, key.clone(), records::to_bytes(job));
         if job.state.is_final() {
             batch.delete(Table::ActiveJobs, key);
+            let ended = job.ended_ms.unwrap_or(job.enqueued_ms);
+            batch.put(Table::JobsEnded, ended_key(ended, &job.spec.id), Vec::new());
         } else {
             batch.put(Table::ActiveJobs, key, Vec::new());
         }
@@ -215,6 +217,34 @@ impl Writer {
             Ok(arn) => self.jobs.tick_running = Some(arn),
             Err(e) => tracing::warn!(error = %e, "the job scheduler could not be started"),
         }
+    }
+}
+
+/// Key of `jobs_ended`: (end time, job id).
+fn ended_key(ended: Millis, id: &str) -> Vec<u8> {
+    stepd_store::Key::new().i64(ended).str(id).into_bytes()
+}
+
+/// Removes up to `max` jobs that ended before `before` (with the executions they ran as, by retention).
+pub(crate) fn sweep(w: &Writer, before: Millis, max: usize, batch: &mut Batch) {
+    use stepd_store::{Key, KeyReader, Range};
+    let range = Range {
+        start: std::ops::Bound::Unbounded,
+        end: std::ops::Bound::Excluded(Key::new().i64(before).into_bytes()),
+    };
+    let old = match w.store.scan(Table::JobsEnded, &range, max, false) {
+        Ok(old) => old,
+        Err(e) => {
+            tracing::warn!(error = %e, "the retention sweep could not read ended jobs; it tries again next time");
+            return;
+        }
+    };
+    for (key, _) in old {
+        let mut r = KeyReader::new(&key);
+        if let (Some(_), Some(id)) = (r.i64(), r.str()) {
+            batch.delete(Table::Jobs, records::name_key(&id));
+        }
+        batch.delete(Table::JobsEnded, key);
     }
 }
 
