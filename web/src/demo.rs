@@ -204,25 +204,36 @@ fn go(args: &Args) -> Result<bool> {
     let jobs = loop {
         let jobs = all_jobs(&client)?;
         let mut states: BTreeMap<String, usize> = BTreeMap::new();
-        let mut running: BTreeMap<String, usize> = BTreeMap::new();
+        // Per cluster: (running, done).
+        let mut clusters: BTreeMap<String, (usize, usize)> =
+            [("small".to_string(), (0, 0)), ("large".to_string(), (0, 0))].into();
         for j in &jobs {
             let state = text(&j["state"]);
-            if state == "RUNNING" || state == "PLACED" {
-                *running.entry(text(&j["placement"]["cluster"])).or_default() += 1;
+            let on = clusters
+                .entry(text(&j["placement"]["cluster"]))
+                .or_default();
+            match state.as_str() {
+                "RUNNING" | "PLACED" => on.0 += 1,
+                "SUCCEEDED" | "FAILED" if j["placement"].is_object() => on.1 += 1,
+                _ => {}
             }
             *states.entry(state).or_default() += 1;
         }
+        clusters.remove("-");
+        let per_cluster: Vec<String> = clusters
+            .iter()
+            .map(|(name, (running, done))| format!("{name}: {running} running, {done} done"))
+            .collect();
         let ended = ["SUCCEEDED", "FAILED", "CANCELLED"]
             .iter()
             .map(|s| states.get(*s).copied().unwrap_or(0))
             .sum::<usize>();
         let line = format!(
-            "{} {ended}/{} done | queued {} | running small {} large {} | succeeded {} failed {} | {:.0}s",
+            "{} {ended}/{} done | queued {} | {} | succeeded {} failed {} | {:.0}s",
             bar(ended, jobs.len(), 30),
             jobs.len(),
             states.get("QUEUED").copied().unwrap_or(0),
-            running.get("small").copied().unwrap_or(0),
-            running.get("large").copied().unwrap_or(0),
+            per_cluster.join(" | "),
             states.get("SUCCEEDED").copied().unwrap_or(0),
             states.get("FAILED").copied().unwrap_or(0),
             started.elapsed().as_secs_f64(),
