@@ -292,14 +292,15 @@ fn summary(jobs: &[Value]) {
     for (cluster, (n, cpus)) in &by_cluster {
         println!("  {cluster:<6} ran {n} jobs ({cpus} CPUs asked in all)");
     }
-    println!("  median wait from queued to running: {median:.1}s");
+    let longest = waits.last().copied().unwrap_or(0.0);
+    println!("  wait from queued to running: median {median:.1}s, longest {longest:.1}s");
     for j in jobs.iter().filter(|j| j["state"] != "SUCCEEDED") {
         println!(
             "  {} {}: {}: {}",
             text(&j["spec"]["id"]),
             text(&j["state"]),
             text(&j["error"]),
-            text(&j["cause"])
+            text(&j["cause"]).trim_end()
         );
     }
 }
