@@ -31,6 +31,11 @@ pub enum Error {
     InvalidOutput(String),
     #[error("{0}")]
     Conflict(String),
+    /// A job id already taken (`SubmitJob`).
+    #[error("job.id: a job with id '{0}' exists already")]
+    JobAlreadyExists(String),
+    #[error("Job Does Not Exist: '{0}'")]
+    JobDoesNotExist(String),
     #[error("{0}")]
     Validation(String),
     #[error("Invalid Name: '{0}'")]

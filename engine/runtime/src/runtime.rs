@@ -104,6 +104,8 @@ pub struct Runtime {
     halted: Arc<std::sync::OnceLock<String>>,
     /// Turns for heavy reads (see `Config::readers`).
     pub(crate) readers: Arc<tokio::sync::Semaphore>,
+    /// The clusters and tenants jobs are checked against (see `jobs::spec`).
+    pub(crate) jobs_known: Arc<crate::jobs::Known>,
     /// Where recent history pages stopped (see `history::Cursor`).
     pub(crate) cursors: crate::history::Cursors,
 }
@@ -199,6 +201,7 @@ impl Runtime {
             express,
             halted,
             readers: Arc::new(tokio::sync::Semaphore::new(config.readers.max(1))),
+            jobs_known: Arc::new(config.jobs.known.clone()),
             cursors: Arc::default(),
         })
     }

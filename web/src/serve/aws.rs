@@ -13,6 +13,7 @@ use stepd_runtime::{Error, ExecutionRecord, Runtime};
 
 mod aliases;
 mod arns;
+mod jobs;
 mod schedules;
 pub(super) mod shapes;
 mod sync;
@@ -80,6 +81,8 @@ impl From<Error> for ApiError {
             Error::InvalidOutput(_) => "InvalidOutput",
             Error::InvalidCursor => "InvalidToken",
             Error::Conflict(_) => "ConflictException",
+            Error::JobAlreadyExists(_) => "JobAlreadyExists",
+            Error::JobDoesNotExist(_) => "ResourceNotFound",
             Error::Validation(_) => "ValidationException",
             Error::ExecutionNotRedrivable(_) => "ExecutionNotRedrivable",
             Error::InvalidName(_) => "InvalidName",
@@ -483,6 +486,7 @@ async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError
         }
         "CreateSchedule" | "UpdateSchedule" | "GetSchedule" | "DeleteSchedule"
         | "ListSchedules" => schedules::handle(rt, op, input).await,
+        "SubmitJob" | "DescribeJob" | "ListJobs" | "CancelJob" => jobs::handle(rt, op, input).await,
         other => Err(ApiError(
             "UnknownOperationException",
             format!("Unknown operation '{other}'"),

@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 use stepd_adapter::{ClusterTasks, LogStream};
 use stepd_runtime::Runtime;
-use stepd_runtime::jobs::{JobFilter, JobState, Known};
+use stepd_runtime::jobs::{JobFilter, JobState};
 
 /// What the job routes need.
 #[derive(Clone)]
@@ -22,7 +22,6 @@ pub(crate) struct Jobs {
     pub clusters: ClusterTasks,
     /// The Job Poller machine each job runs as.
     pub poller: String,
-    pub known: Known,
 }
 
 pub(crate) fn router(jobs: Jobs) -> Router {
@@ -58,33 +57,10 @@ async fn submit(State(j): State<Jobs>, body: Bytes) -> Answer {
             format!("The job must be a JSON object: {e}"),
         )
     })?;
-    let id = generated_name();
-    let spec = stepd_runtime::jobs::spec::parse(&job, &id, &j.known)
-        .map_err(|e| ApiError("ValidationException", e.to_string()))?;
-    if j.rt.job(&spec.id)?.is_some() {
-        return Err(job_exists(&spec.id));
-    }
-    let mut job = job;
-    if let Some(m) = job.as_object_mut() {
-        m.insert("id".into(), json!(spec.id));
-    }
-    let arn =
-        j.rt.start_execution(&j.poller, &spec.id, json!({ "job": job }))
-            .await
-            .map_err(|e| match e {
-                stepd_runtime::Error::ExecutionAlreadyExists(_) => job_exists(&spec.id),
-                e => e.into(),
-            })?;
+    let (spec, arn) = j.rt.submit_job(job, &j.poller, &generated_name()).await?;
     ok(
         StatusCode::CREATED,
         json!({ "id": spec.id, "executionArn": arn }),
-    )
-}
-
-fn job_exists(id: &str) -> ApiError {
-    ApiError(
-        "JobAlreadyExists",
-        format!("job.id: a job with id '{id}' exists already"),
     )
 }
 
@@ -140,20 +116,8 @@ async fn show(State(j): State<Jobs>, Path(id): Path<String>) -> Answer {
 
 /// `POST /jobs/{id}/cancel`: stops the job's execution (which cancels its run on its cluster).
 async fn cancel(State(j): State<Jobs>, Path(id): Path<String>) -> Answer {
-    let job = j.rt.job(&id)?.ok_or_else(|| not_found(&id))?;
-    if job.state.is_final() {
-        return ok(StatusCode::OK, json!({ "id": id, "state": job.state }));
-    }
-    j.rt.stop_execution(
-        &job.execution,
-        Some("Job.Cancelled".into()),
-        Some(format!("job {id} was cancelled")),
-    )
-    .await?;
-    ok(
-        StatusCode::OK,
-        json!({ "id": id, "state": JobState::Cancelled }),
-    )
+    let state = j.rt.cancel_job(&id).await?;
+    ok(StatusCode::OK, json!({ "id": id, "state": state }))
 }
 
 /// `GET /jobs/{id}/logs?stream=stdout|stderr&offset=N&max=N`: a piece of the job's output.

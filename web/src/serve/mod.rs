@@ -136,7 +136,6 @@ async fn serve(args: &Args) -> Result<()> {
         rt: rt.clone(),
         clusters: fleet.clusters,
         poller: rt.state_machine_arn(fleet::POLLER),
-        known: fleet.jobs.known,
     };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

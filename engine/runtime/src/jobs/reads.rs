@@ -40,6 +40,51 @@ pub struct JobPage {
 const SCAN: usize = 5_000;
 
 impl Runtime {
+    /// Submits a job: checks it field by field (nothing is started when a field is wrong), then starts
+    /// one execution of `poller` (the Job Poller) named by the job's id, with `{"job": …}` as its input.
+    /// Answers the checked job and the execution's ARN.
+    pub async fn submit_job(
+        &self,
+        mut job: serde_json::Value,
+        poller: &str,
+        default_id: &str,
+    ) -> Result<(super::JobSpec, String), Error> {
+        let spec = super::spec::parse(&job, default_id, &self.jobs_known)
+            .map_err(|e| Error::Validation(e.to_string()))?;
+        if self.job(&spec.id)?.is_some() {
+            return Err(Error::JobAlreadyExists(spec.id));
+        }
+        if let Some(m) = job.as_object_mut() {
+            m.insert("id".into(), serde_json::json!(spec.id));
+        }
+        let arn = self
+            .start_execution(poller, &spec.id, serde_json::json!({ "job": job }))
+            .await
+            .map_err(|e| match e {
+                Error::ExecutionAlreadyExists(_) => Error::JobAlreadyExists(spec.id.clone()),
+                e => e,
+            })?;
+        Ok((spec, arn))
+    }
+
+    /// Cancels a job: its execution is stopped, which cancels its run on its cluster. A job that has
+    /// ended is left as it is. Answers the job's state.
+    pub async fn cancel_job(&self, id: &str) -> Result<super::JobState, Error> {
+        let job = self
+            .job(id)?
+            .ok_or_else(|| Error::JobDoesNotExist(id.to_string()))?;
+        if job.state.is_final() {
+            return Ok(job.state);
+        }
+        self.stop_execution(
+            &job.execution,
+            Some("Job.Cancelled".into()),
+            Some(format!("job {id} was cancelled")),
+        )
+        .await?;
+        Ok(super::JobState::Cancelled)
+    }
+
     /// One job by id.
     pub fn job(&self, id: &str) -> Result<Option<JobRecord>, Error> {
         match self.store.get(Table::Jobs, &records::name_key(id))? {
