@@ -72,6 +72,9 @@ pub(crate) struct Run {
     /// Set by the task that waits on the wrapper, when it was launched by this process: then the wrapper
     /// is alive exactly while this is false, with no /proc reading.
     pub(crate) own: Option<Arc<AtomicBool>>,
+    /// Whether the run-once lock was already taken when this process launched its wrapper (a wrapper
+    /// launched before a crash holds it): only then can another wrapper be the job once ours has left.
+    pub(crate) lock_taken_before: bool,
     pub(crate) stop: Option<Stop>,
     pub(crate) term_at: Option<Instant>,
     pub(crate) kill_sent: bool,
@@ -117,7 +120,9 @@ impl Run {
                 // Ours found the run-once lock taken by a wrapper launched before a crash, and left:
                 // that one is the job, follow it.
                 Some(p) => self.pid = Some(p),
-                None if dir.has(job::STARTED) => self.pid = None,
+                // Ours took the lock and ended before its pid was written (a TERM can end the `mv`):
+                // it is gone, and nothing else holds the job.
+                None if dir.has(job::STARTED) && self.lock_taken_before => self.pid = None,
                 None => return false,
             }
         }
@@ -264,6 +269,7 @@ pub(crate) fn recover(dir: JobDir, capacity: Resources, now_ms: u64) -> (Option<
                 .unwrap_or(now_ms),
             pid: dir.read_number(job::PID),
             own: None,
+            lock_taken_before: true,
             stop,
             term_at: None,
             kill_sent: false,
@@ -286,5 +292,37 @@ pub(crate) fn failed(reason: String) -> JobStatus {
         reason: Some(reason),
         started_ms: None,
         ended_ms: Some(crate::machine::now_ms()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exited_run(lock_taken_before: bool) -> Run {
+        Run {
+            started_ms: 0,
+            pid: Some(4_000_000),
+            own: Some(Arc::new(AtomicBool::new(true))),
+            lock_taken_before,
+            stop: Some(Stop::Cancelled),
+            term_at: None,
+            kill_sent: false,
+        }
+    }
+
+    /// Our wrapper took the lock and was ended (a TERM can end its `mv`) before its pid file was
+    /// written: the job has ended at once, not after a grace period meant for a wrapper of an earlier life.
+    #[test]
+    fn our_wrapper_gone_before_its_pid_was_written_has_ended() {
+        let jobs = tempfile::tempdir().expect("dir");
+        let dir = JobDir::new(jobs.path(), "j");
+        std::fs::create_dir_all(dir.file(job::STARTED)).expect("lock");
+        assert!(
+            !exited_run(false).alive(&dir, 1),
+            "ours held the lock and is gone"
+        );
+        // A lock taken before ours launched belongs to an earlier wrapper, which may still write its pid.
+        assert!(exited_run(true).alive(&dir, 1));
     }
 }

@@ -124,7 +124,8 @@ impl LocalCluster {
         };
         // Not when the run-once lock is taken: then a wrapper launched before a crash is the job, and its
         // start time is the one that counts (ours will find the lock and leave).
-        if !live.dir.has(job::STARTED) {
+        let lock_taken_before = live.dir.has(job::STARTED);
+        if !lock_taken_before {
             live.dir.write_number(job::STARTED_MS, now_ms)?;
         }
         let mut child = process::spawn(&Launch {
@@ -153,6 +154,7 @@ impl LocalCluster {
             started_ms: live.dir.read_number(job::STARTED_MS).unwrap_or(now_ms),
             pid,
             own: Some(exited),
+            lock_taken_before,
             stop: None,
             term_at: None,
             kill_sent: false,

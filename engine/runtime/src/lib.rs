@@ -23,6 +23,7 @@ mod quarantine;
 mod reads;
 mod records;
 mod recovery;
+mod requests;
 mod resources;
 mod retention;
 mod runtime;
