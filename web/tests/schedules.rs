@@ -198,16 +198,12 @@ fn schedules_fire_and_a_missed_fire_runs_once() {
     let up = chrono_ms();
     std::thread::sleep(Duration::from_millis(1500));
     let after = fires(&server.url, &arn, "every-2s");
-    // Once per missed period would have fired at every grid point while down; the catch-up fire is the
-    // latest missed one, within a period (and the start-up) of the restart.
-    let per_period = after
-        .iter()
-        .filter(|&&t| t > down && t <= up - 3000)
-        .count();
-    let caught_up = after.iter().filter(|&&t| t > up - 3000 && t <= up).count();
-    assert_eq!(
-        (per_period, caught_up),
-        (0, 1),
+    // Down for five periods: once per missed period would have fired at five grid points. The catch-up
+    // fire is the latest missed one; a loaded machine may take long enough to start that the next
+    // regular fire also falls before `up`, so at most two.
+    let since_down = after.iter().filter(|&&t| t > down && t <= up).count();
+    assert!(
+        (1..=2).contains(&since_down),
         "one catch-up fire for the downtime, not one per period: {after:?} (down {down}, up {up})"
     );
     let deadline = Instant::now() + Duration::from_secs(20);
