@@ -234,18 +234,16 @@ impl Writer {
     }
 }
 
-/// An outbox entry as the batch leaves it (written earlier in this group) or as stored; an unreadable one
-/// is logged and skipped, as the task is given up either way.
+/// An outbox entry as stored, or as written earlier in this group (the batch is read only then: it can be
+/// long); an unreadable one is logged and skipped, as the task is given up either way.
 fn outbox_entry(store: &dyn stepd_store::Store, batch: &Batch, key: &[u8]) -> Option<OutboxEntry> {
-    let bytes = match batch.latest(Table::Outbox, key) {
-        Some(pending) => pending?.to_vec(),
-        None => match store.get(Table::Outbox, key) {
-            Ok(stored) => stored?,
-            Err(e) => {
-                tracing::warn!(error = %e, "an abandoned task's outbox entry could not be read; its adapter is not told");
-                return None;
-            }
-        },
+    let bytes = match store.get(Table::Outbox, key) {
+        Ok(Some(stored)) => stored,
+        Ok(None) => batch.latest(Table::Outbox, key)??.to_vec(),
+        Err(e) => {
+            tracing::warn!(error = %e, "an abandoned task's outbox entry could not be read; its adapter is not told");
+            return None;
+        }
     };
     records::from_bytes(&bytes).ok()
 }
