@@ -5,6 +5,22 @@ use anyhow::{Result, anyhow};
 use serde_json::Value;
 use std::time::Duration;
 
+/// Where a command finds its server, and how it prints (shared by `stepd jobs` and `stepd schedules`).
+#[derive(clap::Args)]
+pub(crate) struct Remote {
+    /// The server's address.
+    #[arg(
+        long,
+        global = true,
+        default_value = "http://127.0.0.1:8080",
+        env = "STEPD_ENDPOINT"
+    )]
+    pub endpoint: String,
+    /// Print the server's JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
 /// A server's REST surface at `endpoint` (`http://127.0.0.1:8080`); requests are signed (SigV4) when
 /// the environment holds AWS credentials.
 pub(crate) struct Client {

@@ -272,25 +272,31 @@ fn go(args: &Args) -> Result<bool> {
 }
 
 fn summary(jobs: &[Value]) {
-    let mut by_cluster: BTreeMap<String, (usize, f64)> = BTreeMap::new();
+    // Per cluster: (succeeded, failed, CPUs the succeeded ones asked for).
+    let mut by_cluster: BTreeMap<String, (usize, usize, f64)> = BTreeMap::new();
     let mut waits = Vec::new();
     for j in jobs {
         if let (Some(q), Some(s)) = (j["enqueuedMs"].as_i64(), j["startedMs"].as_i64()) {
             waits.push((s - q) as f64 / 1000.0);
         }
+        if !j["placement"].is_object() {
+            continue;
+        }
+        let e = by_cluster
+            .entry(text(&j["placement"]["cluster"]))
+            .or_default();
         if j["state"] == "SUCCEEDED" {
-            let e = by_cluster
-                .entry(text(&j["placement"]["cluster"]))
-                .or_default();
             e.0 += 1;
-            e.1 += j["spec"]["cpus"].as_f64().unwrap_or(0.0);
+            e.2 += j["spec"]["cpus"].as_f64().unwrap_or(0.0);
+        } else {
+            e.1 += 1;
         }
     }
     waits.sort_by(f64::total_cmp);
     let median = waits.get(waits.len() / 2).copied().unwrap_or(0.0);
     println!("summary:");
-    for (cluster, (n, cpus)) in &by_cluster {
-        println!("  {cluster:<6} ran {n} jobs ({cpus} CPUs asked in all)");
+    for (cluster, (ok, failed, cpus)) in &by_cluster {
+        println!("  {cluster:<6} {ok} succeeded ({cpus} CPUs asked in all), {failed} failed");
     }
     let longest = waits.last().copied().unwrap_or(0.0);
     println!("  wait from queued to running: median {median:.1}s, longest {longest:.1}s");

@@ -9,17 +9,8 @@ use std::process::ExitCode;
 
 #[derive(ClapArgs)]
 pub(crate) struct Args {
-    /// The server's address.
-    #[arg(
-        long,
-        global = true,
-        default_value = "http://127.0.0.1:8080",
-        env = "STEPD_ENDPOINT"
-    )]
-    endpoint: String,
-    /// Print the server's JSON instead of text.
-    #[arg(long, global = true)]
-    json: bool,
+    #[command(flatten)]
+    remote: crate::client::Remote,
     #[command(subcommand)]
     command: Command,
 }
@@ -110,7 +101,7 @@ fn encode(s: &str) -> String {
 }
 
 fn go(args: &Args) -> Result<()> {
-    let client = Client::new(&args.endpoint);
+    let client = Client::new(&args.remote.endpoint);
     match &args.command {
         Command::Submit {
             id,
@@ -145,7 +136,7 @@ fn go(args: &Args) -> Result<()> {
                 set("labels", json!(labels));
             }
             let out = client.post("/jobs", &job)?;
-            if args.json {
+            if args.remote.json {
                 println!("{out}");
             } else {
                 println!("{}\t{}", text(&out["id"]), text(&out["executionArn"]));
@@ -164,7 +155,7 @@ fn go(args: &Args) -> Result<()> {
                 }
             }
             let out = client.get(&format!("/jobs{query}"))?;
-            if args.json {
+            if args.remote.json {
                 println!("{out}");
                 return Ok(());
             }
@@ -188,7 +179,7 @@ fn go(args: &Args) -> Result<()> {
         }
         Command::Show { id } => {
             let job = client.get(&format!("/jobs/{}", encode(id)))?;
-            if args.json {
+            if args.remote.json {
                 println!("{job}");
             } else {
                 show(&job);
@@ -196,7 +187,7 @@ fn go(args: &Args) -> Result<()> {
         }
         Command::Cancel { id } => {
             let out = client.post(&format!("/jobs/{}/cancel", encode(id)), &json!({}))?;
-            if args.json {
+            if args.remote.json {
                 println!("{out}");
             } else {
                 println!("{}\t{}", text(&out["id"]), text(&out["state"]));
@@ -299,7 +290,7 @@ fn show(job: &Value) {
         println!(
             "error      {}: {}",
             text(&job["error"]),
-            text(&job["cause"])
+            text(&job["cause"]).trim_end()
         );
     }
     if let Some(tail) = job["errorOutput"].as_str()

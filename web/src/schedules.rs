@@ -10,17 +10,8 @@ use std::process::ExitCode;
 
 #[derive(ClapArgs)]
 pub(crate) struct Args {
-    /// The server's address.
-    #[arg(
-        long,
-        global = true,
-        default_value = "http://127.0.0.1:8080",
-        env = "STEPD_ENDPOINT"
-    )]
-    endpoint: String,
-    /// Print the server's JSON instead of text.
-    #[arg(long, global = true)]
-    json: bool,
+    #[command(flatten)]
+    remote: crate::client::Remote,
     #[command(subcommand)]
     command: Command,
 }
@@ -77,7 +68,7 @@ fn line(s: &Value) -> String {
 }
 
 fn go(args: &Args) -> Result<()> {
-    let client = Client::new(&args.endpoint);
+    let client = Client::new(&args.remote.endpoint);
     let out = match &args.command {
         Command::Create {
             name,
@@ -100,7 +91,7 @@ fn go(args: &Args) -> Result<()> {
         Command::Show { name } => client.get(&format!("/schedules/{name}"))?,
         Command::Delete { name } => client.delete(&format!("/schedules/{name}"))?,
     };
-    if args.json {
+    if args.remote.json {
         println!("{out}");
     } else if let Some(all) = out["schedules"].as_array() {
         for s in all {

@@ -23,20 +23,20 @@ fn listening_beyond_loopback_needs_access_keys() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--access-keys"));
 }
 
+/// `stepd serve --access-keys` with this file's one key, listening on `listen`.
+fn keyed_server(dir: &std::path::Path, listen: &str) -> common::Server {
+    let keys = dir.join("keys.json");
+    std::fs::write(&keys, format!(r#"{{"{KEY_ID}": "{SECRET}"}}"#)).unwrap();
+    server_with(
+        &dir.join("data"),
+        &["--listen", listen, "--access-keys", keys.to_str().unwrap()],
+    )
+}
+
 #[test]
 fn signed_clients_work_and_everyone_else_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let keys = dir.path().join("keys.json");
-    std::fs::write(&keys, format!(r#"{{"{KEY_ID}": "{SECRET}"}}"#)).unwrap();
-    let s = server_with(
-        &dir.path().join("data"),
-        &[
-            "--listen",
-            "0.0.0.0:0",
-            "--access-keys",
-            keys.to_str().unwrap(),
-        ],
-    );
+    let s = keyed_server(dir.path(), "0.0.0.0:0");
     let url = s.url.replace("0.0.0.0", "127.0.0.1");
 
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/boto3_auth.py");
@@ -117,17 +117,7 @@ fn signed_clients_work_and_everyone_else_is_refused() {
 #[test]
 fn the_job_cli_signs_its_requests_for_a_server_with_keys() {
     let dir = tempfile::tempdir().unwrap();
-    let keys = dir.path().join("keys.json");
-    std::fs::write(&keys, format!(r#"{{"{KEY_ID}": "{SECRET}"}}"#)).unwrap();
-    let s = server_with(
-        &dir.path().join("data"),
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--access-keys",
-            keys.to_str().unwrap(),
-        ],
-    );
+    let s = keyed_server(dir.path(), "127.0.0.1:0");
     let cli = |args: &[&str], creds: Option<(&str, &str)>| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_stepd"));
         // The endpoint goes before the job's own arguments (everything after `--` is its command).

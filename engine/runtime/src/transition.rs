@@ -53,7 +53,7 @@ impl Writer {
         let mut earliest = self.earliest;
         // Job-layer tasks are filed once the execution is no longer borrowed.
         let mut queued_jobs = Vec::new();
-        let mut invoked = Vec::new();
+        let mut started_runs = 0u32;
         for effect in t.effects {
             match effect {
                 Effect::InvokeTask(inv) => match inv.token {
@@ -86,7 +86,9 @@ impl Writer {
                         live.parked.tokens.insert(inv.task, token);
                     }
                     None => {
-                        invoked.push(inv.resource.clone());
+                        if inv.resource == crate::jobs::START_RESOURCE {
+                            started_runs += 1;
+                        }
                         let entry = OutboxEntry {
                             resource: inv.resource,
                             state: inv.state,
@@ -161,8 +163,8 @@ impl Writer {
             );
         }
         self.earliest = earliest;
-        for resource in invoked {
-            self.job_invoked(arn, &resource, batch);
+        if started_runs > 0 {
+            self.job_run_attempted(arn, started_runs, batch);
         }
         for queued in queued_jobs {
             self.enqueue_job(arn, queued, now, batch, after);

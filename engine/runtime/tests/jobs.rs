@@ -49,6 +49,23 @@ fn config(retention: Duration) -> Config {
     }
 }
 
+/// Runs one tick of the place machine: its output.
+async fn tick(rt: &Runtime, placer: &str, name: &str) -> Value {
+    let arn = rt.start_execution(placer, name, json!({})).await.unwrap();
+    let out = output(rt, &arn).await;
+    out["Succeeded"]["output"].clone()
+}
+
+/// The jobs a tick placed, in the order placed.
+fn placed(out: &Value) -> Vec<&str> {
+    out["placements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["job"].as_str().unwrap())
+        .collect()
+}
+
 async fn output(rt: &Runtime, arn: &str) -> Value {
     let record = common::settled(rt, arn).await;
     serde_json::to_value(record.outcome).unwrap()
@@ -78,19 +95,9 @@ fn the_queue_is_durable_and_place_books_only_what_fits() {
         )
         .unwrap();
         let placer = rt.register("place", &place(4000, 1000)).await.unwrap();
-        let tick = rt
-            .start_execution(&placer, "tick-1", json!({}))
-            .await
-            .unwrap();
-        let out = output(&rt, &tick).await;
-        let placed: Vec<&str> = out["Succeeded"]["output"]["placements"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["job"].as_str().unwrap())
-            .collect();
+        let out = tick(&rt, &placer, "tick-1").await;
         assert_eq!(
-            placed,
+            placed(&out),
             ["high", "mid"],
             "by priority, as many as fit in 4 CPUs: {out}"
         );
@@ -103,29 +110,15 @@ fn the_queue_is_durable_and_place_books_only_what_fits() {
         assert_eq!(high.placement.as_ref().unwrap().cluster, "c");
         assert_eq!(rt.job("low").unwrap().unwrap().state, JobState::Queued);
         // The placed jobs hold their room from the moment they were placed: another tick books nothing.
-        let tick = rt
-            .start_execution(&placer, "tick-2", json!({}))
-            .await
-            .unwrap();
-        let out = output(&rt, &tick).await;
-        assert_eq!(out["Succeeded"]["output"]["placed"], 0, "{out}");
+        let out = tick(&rt, &placer, "tick-2").await;
+        assert_eq!(out["placed"], 0, "{out}");
         // Stopping one ends its job (CANCELLED) and frees its room: the next tick places the job left.
         rt.stop_execution(&high.execution, None, None)
             .await
             .unwrap();
         assert_eq!(rt.job("high").unwrap().unwrap().state, JobState::Cancelled);
-        let tick = rt
-            .start_execution(&placer, "tick-3", json!({}))
-            .await
-            .unwrap();
-        let out = output(&rt, &tick).await;
-        let placed: Vec<&str> = out["Succeeded"]["output"]["placements"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["job"].as_str().unwrap())
-            .collect();
-        assert_eq!(placed, ["low"], "{out}");
+        let out = tick(&rt, &placer, "tick-3").await;
+        assert_eq!(placed(&out), ["low"], "{out}");
     });
 }
 

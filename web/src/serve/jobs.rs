@@ -3,12 +3,11 @@
 //! its cluster), read its output, and each cluster's capacity beside what stepd's jobs hold there.
 
 use super::aws::{ApiError, generated_name};
-use super::rest::{limit, param};
+use super::rest::{Answer, limit, ok, param};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 use stepd_adapter::{ClusterTasks, LogStream};
@@ -32,17 +31,6 @@ pub(crate) fn router(jobs: Jobs) -> Router {
         .route("/jobs/{id}/logs", get(logs))
         .route("/clusters", get(clusters))
         .with_state(jobs)
-}
-
-type Answer = Result<Response, ApiError>;
-
-fn ok(status: StatusCode, v: Value) -> Answer {
-    Ok((
-        status,
-        [("content-type", "application/json")],
-        v.to_string(),
-    )
-        .into_response())
 }
 
 fn not_found(id: &str) -> ApiError {

@@ -56,9 +56,10 @@ pub(crate) fn router(rt: Runtime) -> Router {
         .with_state(rt)
 }
 
-type Answer = Result<Response, ApiError>;
+pub(super) type Answer = Result<Response, ApiError>;
 
-fn ok(status: StatusCode, v: Value) -> Answer {
+/// A JSON answer with `status` (the REST routes' one shape of success).
+pub(super) fn ok(status: StatusCode, v: Value) -> Answer {
     Ok((
         status,
         [("content-type", "application/json")],

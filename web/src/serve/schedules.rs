@@ -3,11 +3,11 @@
 //! each execution starts with.
 
 use super::aws::ApiError;
+use super::rest::{Answer, ok};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 use stepd_runtime::{Runtime, ScheduleSpec};
@@ -17,17 +17,6 @@ pub(crate) fn router(rt: Runtime) -> Router {
         .route("/schedules", get(list).post(create))
         .route("/schedules/{name}", get(show).put(replace).delete(remove))
         .with_state(rt)
-}
-
-type Answer = Result<Response, ApiError>;
-
-fn ok(status: StatusCode, v: Value) -> Answer {
-    Ok((
-        status,
-        [("content-type", "application/json")],
-        v.to_string(),
-    )
-        .into_response())
 }
 
 /// The body of a create or replace: `{name, expression, timezone?, stateMachine, input?, enabled?}`.

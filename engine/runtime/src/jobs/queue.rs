@@ -90,13 +90,10 @@ impl Writer {
         self.jobs.tick_wanted = true;
     }
 
-    /// A cluster task of a job's execution was handed to its adapter.
-    pub(crate) fn job_invoked(&mut self, arn: &str, resource: &str, batch: &mut Batch) {
-        if resource != super::START_RESOURCE {
-            return;
-        }
+    /// A job's execution asked its cluster to start the run `attempts` more times (Retry makes more).
+    pub(crate) fn job_run_attempted(&mut self, arn: &str, attempts: u32, batch: &mut Batch) {
         let Some(job) = self.job_of(arn) else { return };
-        job.attempts += 1;
+        job.attempts += attempts;
         let job = job.clone();
         self.put_job(&job, batch);
     }
