@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
-use stepd_core::{Driver, Event, Execution, Exprs, Identity, Millis, Outcome};
+use stepd_core::{Driver, Event, Execution, Exprs, Identity, Invocation, Millis, Outcome, drive};
 
 #[derive(ClapArgs)]
 pub(crate) struct Args {
@@ -69,7 +69,7 @@ fn execute(args: &Args) -> Result<(String, bool)> {
     };
     let input: Value =
         serde_json::from_str(&read_arg(&args.input)?).context("--input is not valid JSON")?;
-    let mut mocks = match &args.mock {
+    let mocks = match &args.mock {
         Some(p) => Mocks::parse(
             &std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?,
         )?,
@@ -92,48 +92,74 @@ fn execute(args: &Args) -> Result<(String, bool)> {
     .with_token_key(stepd_runtime::TokenSecret::fresh().0);
     let mut driver = Driver::new(exec);
     driver.push(Event::Start { input });
-    loop {
-        let t = now();
-        for inv in driver.run(t)? {
-            let Some(response) = mocks.next(&inv.state) else {
-                let cause = format!(
-                    "No mock for the state '{}' (resource {}): stepd run executes Tasks only through --mock",
-                    inv.state, inv.resource
-                );
-                driver.schedule(
-                    t,
-                    Event::TaskFailed {
-                        task: inv.task,
-                        error: "States.TaskFailed".into(),
-                        cause,
-                    },
-                );
-                continue;
-            };
-            let event = match response.answer {
-                Answer::Return(output) => Event::TaskSucceeded {
-                    task: inv.task,
-                    output,
-                },
-                Answer::Throw { error, cause } => Event::TaskFailed {
+    let mut host = Mocked { mocks };
+    match drive::block_on(drive::drive(&mut driver, &mut host)) {
+        drive::End::Finished(outcome) => Ok(render(outcome, args.history.then_some(&driver))),
+        drive::End::Stalled => {
+            anyhow::bail!("the execution is stuck: nothing is due and no task can answer")
+        }
+        drive::End::Broken(e) => Err(e.into()),
+        drive::End::Stopped(never) => match never {},
+    }
+}
+
+/// `stepd run`'s surroundings: the wall clock, real sleeps, and Tasks answered only by `--mock`.
+struct Mocked {
+    mocks: Mocks,
+}
+
+impl drive::Host for Mocked {
+    type Stop = std::convert::Infallible;
+
+    fn now(&mut self) -> Millis {
+        now()
+    }
+
+    async fn invoke(
+        &mut self,
+        driver: &mut Driver,
+        inv: Invocation,
+        t: Millis,
+    ) -> Result<(), Self::Stop> {
+        let Some(response) = self.mocks.next(&inv.state) else {
+            let cause = format!(
+                "No mock for the state '{}' (resource {}): stepd run executes Tasks only through --mock",
+                inv.state, inv.resource
+            );
+            let error = "States.TaskFailed".into();
+            driver.schedule(
+                t,
+                Event::TaskFailed {
                     task: inv.task,
                     error,
                     cause,
                 },
-                Answer::Never => continue,
-            };
-            driver.schedule(t + (response.delay_seconds * 1000.0) as Millis, event);
-        }
-        if let Some(outcome) = driver.outcome().cloned() {
-            return Ok(render(outcome, args.history.then_some(&driver)));
-        }
-        let Some(due) = driver.next_due() else {
-            anyhow::bail!("the execution is stuck: nothing is due and no task can answer")
+            );
+            return Ok(());
         };
+        let event = match response.answer {
+            Answer::Return(output) => Event::TaskSucceeded {
+                task: inv.task,
+                output,
+            },
+            Answer::Throw { error, cause } => Event::TaskFailed {
+                task: inv.task,
+                error,
+                cause,
+            },
+            Answer::Never => return Ok(()),
+        };
+        driver.schedule(t + (response.delay_seconds * 1000.0) as Millis, event);
+        Ok(())
+    }
+
+    async fn wait(&mut self, _: &mut Driver, due: Option<Millis>) -> Result<bool, Self::Stop> {
+        let Some(due) = due else { return Ok(false) };
         let wait = due - now();
         if wait > 0 {
             std::thread::sleep(std::time::Duration::from_millis(wait as u64));
         }
+        Ok(true)
     }
 }
 

@@ -19,17 +19,13 @@ pub struct Identity {
 impl Identity {
     /// An identity for local runs (`stepd run`), in AWS's ARN format.
     pub fn local(state_machine_name: &str, execution_name: &str, start_time: Millis) -> Identity {
-        let (region, account) = ("us-east-1", "123456789012");
+        let scope = crate::arn::Scope::new("us-east-1", "123456789012");
         Identity {
-            execution_arn: format!(
-                "arn:aws:states:{region}:{account}:execution:{state_machine_name}:{execution_name}"
-            ),
+            execution_arn: scope.execution(state_machine_name, execution_name),
             name: execution_name.to_string(),
-            state_machine_arn: format!(
-                "arn:aws:states:{region}:{account}:stateMachine:{state_machine_name}"
-            ),
+            state_machine_arn: scope.state_machine(state_machine_name),
             state_machine_name: state_machine_name.to_string(),
-            role_arn: format!("arn:aws:iam::{account}:role/stepd"),
+            role_arn: scope.default_role(),
             start_time,
             redrive_count: 0,
         }

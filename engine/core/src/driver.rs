@@ -1,7 +1,7 @@
 //! An in-memory driver: keeps the timers and the queue of events for one execution, applies them in order,
 //! and hands task invocations to the caller. It does no I/O and reads no clock: `stepd run` passes the wall
-//! clock and sleeps until `next_due`; tests pass virtual time and jump to it. (The durable runtime is the
-//! other driver.)
+//! clock and sleeps until `next_due`; tests pass virtual time and jump to it. `drive` holds the loop around it.
+//! (The durable runtime is the other driver.)
 
 use crate::clock::Millis;
 use crate::event::{Effect, Event, Invocation, Outcome};
@@ -48,6 +48,11 @@ impl Driver {
     /// How the execution ended, once it has.
     pub fn outcome(&self) -> Option<&Outcome> {
         self.outcome.as_ref()
+    }
+
+    /// Whether events wait to be applied at the next `run` (pushed, not scheduled).
+    pub fn has_queued(&self) -> bool {
+        !self.queue.is_empty()
     }
 
     /// When the earliest scheduled event is due.

@@ -5,10 +5,12 @@
 //! I/O, no clock (`now` is an argument), no ambient randomness (the seed is an argument): replaying the same
 //! events rebuilds the same execution.
 
+pub mod arn;
 mod choice;
 mod clock;
 mod context;
 mod dataflow;
+pub mod drive;
 mod driver;
 mod event;
 mod execution;

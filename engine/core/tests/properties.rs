@@ -5,7 +5,7 @@ mod common;
 
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
-use stepd_core::{Driver, Event, Execution};
+use stepd_core::{Driver, Event, Execution, Invocation, Millis, drive};
 
 const NAMES: [&str; 5] = ["A", "B", "C", "D", "E"];
 
@@ -195,32 +195,56 @@ fn drive(def: &Value, input: &Value, answers: &[Result<Value, String>]) -> Optio
     d.push(Event::Start {
         input: input.clone(),
     });
-    let mut now = common::T0;
-    let mut n = 0;
-    for _ in 0..2_000 {
-        for inv in d.run(now).expect("the driver keeps the protocol") {
-            let event = match &answers[n % answers.len()] {
+    // Every answer comes 100 ms after its call, in the order given, round and round; the run ends when the
+    // execution does, nothing is due, or after 2,000 rounds (a loop of Choices may never end).
+    struct Cycling<'a> {
+        answers: &'a [Result<Value, String>],
+        now: Millis,
+        n: usize,
+        rounds: usize,
+    }
+    impl drive::Host for Cycling<'_> {
+        type Stop = ();
+        fn now(&mut self) -> Millis {
+            self.now
+        }
+        async fn invoke(&mut self, d: &mut Driver, inv: Invocation, now: Millis) -> Result<(), ()> {
+            let task = inv.task;
+            let event = match &self.answers[self.n % self.answers.len()] {
                 Ok(v) => Event::TaskSucceeded {
-                    task: inv.task,
+                    task,
                     output: v.clone(),
                 },
                 Err(e) => Event::TaskFailed {
-                    task: inv.task,
+                    task,
                     error: e.clone(),
                     cause: String::new(),
                 },
             };
-            n += 1;
+            self.n += 1;
             d.schedule(now + 100, event);
+            Ok(())
         }
-        if d.outcome().is_some() {
-            break;
-        }
-        match d.next_due() {
-            Some(t) => now = t,
-            None => break,
+        async fn wait(&mut self, _: &mut Driver, due: Option<Millis>) -> Result<bool, ()> {
+            self.rounds += 1;
+            match due {
+                Some(t) if self.rounds < 2_000 => self.now = t,
+                _ => return Ok(false),
+            }
+            Ok(true)
         }
     }
+    let mut host = Cycling {
+        answers,
+        now: common::T0,
+        n: 0,
+        rounds: 0,
+    };
+    let end = drive::block_on(drive::drive(&mut d, &mut host));
+    assert!(
+        !matches!(end, drive::End::Broken(_)),
+        "the driver keeps the protocol: {end:?}"
+    );
     Some(common::compact(&d.history))
 }
 

@@ -24,11 +24,14 @@ pub struct AliasRecord {
 
 /// An alias ARN split into its machine's ARN and the alias name (`None` for anything else).
 pub fn split_alias(arn: &str) -> Option<(&str, &str)> {
-    let (base, last) = arn.rsplit_once(':')?;
-    let is_alias = arn.split(':').count() == 8
-        && base.contains(":stateMachine:")
-        && last.parse::<u64>().is_err();
-    is_alias.then_some((base, last))
+    match stepd_core::arn::machine(arn)? {
+        stepd_core::arn::MachineRef {
+            machine,
+            qualifier: stepd_core::arn::Qualifier::Alias(name),
+            ..
+        } => Some((machine, name)),
+        _ => None,
+    }
 }
 
 /// The version an execution goes to: weights are percentages of `seed % 100`.

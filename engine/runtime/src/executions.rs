@@ -50,10 +50,7 @@ impl Writer {
         if sm.deleting {
             return Err(Error::StateMachineDeleting(machine.to_string()));
         }
-        let arn = format!(
-            "arn:aws:states:{}:{}:execution:{}:{name}",
-            self.region, self.account, sm.name
-        );
+        let arn = self.arns.execution(&sm.name, name);
         let definition_id = definition_id.unwrap_or_else(|| sm.definition_id.clone());
         // StartExecution is idempotent for a running execution with the same name and input; a closed one
         // (or another input) is ExecutionAlreadyExists, as in AWS.
@@ -339,7 +336,7 @@ impl Writer {
             return Err(unknown());
         };
         let target: TokenTarget = records::from_bytes(&bytes)?;
-        let execution = self.arns.execution(&target.execution);
+        let execution = self.arns.execution_of(&target.execution);
         // The execution in memory is the authority (the stored token may be answered earlier in this group).
         if !self.load(&execution)? {
             return Err(unknown());

@@ -8,7 +8,7 @@ use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 use stepd_adapter::{Adapter, Task, TaskError};
-use stepd_core::{Driver, Event, Execution, Identity, Millis, Outcome};
+use stepd_core::{Driver, Event, Execution, Identity, Invocation, Millis, Outcome, drive};
 use tokio::sync::mpsc;
 
 /// Express executions end after five minutes (`States.Timeout`, status TIMED_OUT).
@@ -40,69 +40,96 @@ pub(crate) async fn run(
             .with_token_key(crate::records::TokenSecret::fresh().0),
     );
     driver.push(Event::Start { input });
-    let (tx, mut rx) = mpsc::unbounded_channel::<(u64, Result<Value, TaskError>)>();
-    loop {
-        let now = clock();
-        let invocations = match driver.run(now) {
-            Ok(i) => i,
-            Err(e) => {
-                let outcome = Outcome::Failed {
-                    error: "States.Runtime".into(),
-                    cause: e.to_string(),
-                };
-                return SyncOutcome {
-                    execution_arn,
-                    start,
-                    stop: now,
-                    outcome,
-                };
-            }
+    let (answers, rx) = mpsc::unbounded_channel();
+    let mut host = Express {
+        execution: execution_arn.clone(),
+        adapters,
+        clock,
+        deadline: start + LIMIT,
+        answers,
+        rx,
+    };
+    let outcome = match drive::drive(&mut driver, &mut host).await {
+        drive::End::Finished(outcome) => outcome,
+        drive::End::Broken(e) => Outcome::Failed {
+            error: "States.Runtime".into(),
+            cause: e.to_string(),
+        },
+        // Nothing due and nothing running cannot last (every task answers, and the deadline is a timer of
+        // the host's own), but if it did the deadline would be what ends it.
+        drive::End::Stopped(PastDeadline) | drive::End::Stalled => Outcome::TimedOut {
+            error: "States.Timeout".into(),
+            cause: "The Express execution ran past its five minutes".into(),
+        },
+    };
+    SyncOutcome {
+        execution_arn,
+        start,
+        stop: clock(),
+        outcome,
+    }
+}
+
+/// The Express execution ran past `LIMIT`.
+struct PastDeadline;
+
+/// An Express execution's surroundings: tasks run on the adapters concurrently, their answers come back on
+/// a channel, timers are slept through on tokio.
+struct Express {
+    execution: String,
+    adapters: Arc<[Arc<dyn Adapter>]>,
+    clock: fn() -> Millis,
+    deadline: Millis,
+    answers: mpsc::UnboundedSender<(u64, Result<Value, TaskError>)>,
+    rx: mpsc::UnboundedReceiver<(u64, Result<Value, TaskError>)>,
+}
+
+impl drive::Host for Express {
+    type Stop = PastDeadline;
+
+    fn now(&mut self) -> Millis {
+        (self.clock)()
+    }
+
+    async fn invoke(
+        &mut self,
+        _: &mut Driver,
+        inv: Invocation,
+        _: Millis,
+    ) -> Result<(), PastDeadline> {
+        let task = Task {
+            execution: self.execution.clone(),
+            state: inv.state,
+            resource: inv.resource,
+            input: inv.input,
+            idempotency_key: inv.idempotency_key,
+            timeout_seconds: inv.timeout_seconds,
         };
-        if let Some(outcome) = driver.outcome() {
-            return SyncOutcome {
-                execution_arn,
-                start,
-                stop: now,
-                outcome: outcome.clone(),
-            };
-        }
-        for inv in invocations {
-            let task = Task {
-                execution: execution_arn.clone(),
-                state: inv.state,
-                resource: inv.resource,
-                input: inv.input,
-                idempotency_key: inv.idempotency_key,
-                timeout_seconds: inv.timeout_seconds,
-            };
-            let running = stepd_adapter::start(&adapters, task);
-            let tx = tx.clone();
-            let id = inv.task;
-            tokio::spawn(async move {
-                let _ = tx.send((id, running.await));
-            });
-        }
-        let deadline = start + LIMIT;
-        let wake = driver.next_due().map_or(deadline, |d| d.min(deadline));
-        let nap = Duration::from_millis(u64::try_from(wake - clock()).unwrap_or(0));
+        let running = stepd_adapter::start(&self.adapters, task);
+        let (answers, id) = (self.answers.clone(), inv.task);
+        tokio::spawn(async move {
+            let _ = answers.send((id, running.await));
+        });
+        Ok(())
+    }
+
+    async fn wait(
+        &mut self,
+        driver: &mut Driver,
+        due: Option<Millis>,
+    ) -> Result<bool, PastDeadline> {
+        let wake = due.map_or(self.deadline, |d| d.min(self.deadline));
+        let nap = Duration::from_millis(u64::try_from(wake - (self.clock)()).unwrap_or(0));
         tokio::select! {
             () = tokio::time::sleep(nap) => {}
-            Some((task, result)) = rx.recv() => driver.push(match result {
+            Some((task, result)) = self.rx.recv() => driver.push(match result {
                 Ok(output) => Event::TaskSucceeded { task, output },
                 Err(e) => Event::TaskFailed { task, error: e.error, cause: e.cause },
             }),
         }
-        if clock() >= deadline {
-            let outcome = Outcome::TimedOut {
-                error: "States.Timeout".into(),
-                cause: "The Express execution ran past its five minutes".into(),
-            };
-            return SyncOutcome {
-                execution_arn,
-                start,
-                stop: clock(),
-                outcome,
-            };
+        if (self.clock)() >= self.deadline {
+            return Err(PastDeadline);
         }
+        Ok(true)
     }
 }

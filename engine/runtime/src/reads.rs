@@ -131,14 +131,19 @@ impl Runtime {
         after: Option<&[u8]>,
         limit: usize,
     ) -> Result<(Vec<ExecutionRecord>, Option<Vec<u8>>), Error> {
-        let (version, alias) = (
-            crate::split_version(state_machine).map(|(_, n)| n),
-            crate::split_alias(state_machine).map(|(_, a)| a),
-        );
-        let machine = crate::split_version(state_machine)
-            .map(|(m, _)| m)
-            .or_else(|| crate::split_alias(state_machine).map(|(m, _)| m))
-            .unwrap_or(state_machine);
+        use stepd_core::arn::Qualifier;
+        let (machine, qualifier) = stepd_core::arn::machine(state_machine)
+            .map_or((state_machine, Qualifier::Latest), |m| {
+                (m.machine, m.qualifier)
+            });
+        let version = match qualifier {
+            Qualifier::Version(n) => Some(n),
+            _ => None,
+        };
+        let alias = match qualifier {
+            Qualifier::Alias(a) => Some(a),
+            _ => None,
+        };
         let keep = |r: &ExecutionRecord| {
             filter.status.is_none_or(|s| s == r.status())
                 && filter.redriven.is_none_or(|w| w == (r.redrive_count > 0))
@@ -167,7 +172,7 @@ impl Runtime {
                 let (Some(_), Some(_), Some(id)) = (r.str(), r.i64(), r.str()) else {
                     return Err(Error::Corrupt("listing key".into()));
                 };
-                let arn = self.arns.execution(&id);
+                let arn = self.arns.execution_of(&id);
                 let Some(bytes) = self
                     .store
                     .get(Table::Executions, &records::exec_key(&arn))?

@@ -218,40 +218,16 @@ pub(crate) fn valid_name(name: &str) -> bool {
 /// cannot hold a colon). Keys use it instead of the whole ARN: a parked execution's keys are its largest
 /// cost on disk, and region and account are the same for every one.
 pub(crate) fn short(execution_arn: &str) -> &str {
-    execution_arn
-        .split_once(":execution:")
-        .map_or(execution_arn, |(_, id)| id)
+    stepd_core::arn::execution_short(execution_arn)
 }
 
-/// A state machine's name, from its ARN.
+/// A state machine's name, from its (unqualified) ARN.
 pub(crate) fn machine_short(machine_arn: &str) -> &str {
-    machine_arn
-        .split_once(":stateMachine:")
-        .map_or(machine_arn, |(_, id)| id)
+    stepd_core::arn::machine(machine_arn).map_or(machine_arn, |m| m.name)
 }
 
 /// Turns short ids back into ARNs (keys hold short ids; requests and answers use ARNs).
-#[derive(Debug, Clone)]
-pub(crate) struct Arns {
-    prefix: String,
-}
-
-impl Arns {
-    pub(crate) fn new(region: &str, account: &str) -> Arns {
-        Arns {
-            prefix: format!("arn:aws:states:{region}:{account}:"),
-        }
-    }
-
-    /// `arn:aws:states:<region>:<account>:`.
-    pub(crate) fn prefix(&self) -> &str {
-        &self.prefix
-    }
-
-    pub(crate) fn execution(&self, short: &str) -> String {
-        format!("{}execution:{short}", self.prefix)
-    }
-}
+pub(crate) type Arns = stepd_core::arn::Scope;
 
 /// Key of `executions`, and the prefix of the execution's rows in `journal` and `outbox`.
 pub(crate) fn exec_key(execution_arn: &str) -> Vec<u8> {
@@ -298,11 +274,12 @@ pub(crate) fn timer_key(due: Millis, execution_arn: &str, timer: u64) -> Vec<u8>
 pub(crate) fn read_execution(arn: &str, bytes: &[u8]) -> Result<ExecutionRecord, crate::Error> {
     let mut record: ExecutionRecord = from_bytes(bytes)?;
     let bad = || crate::Error::Corrupt(format!("not an execution ARN: {arn}"));
-    let (prefix, id) = arn.split_once(":execution:").ok_or_else(bad)?;
-    let (machine, name) = id.split_once(':').ok_or_else(bad)?;
-    record.arn = arn.to_string();
+    let Some(stepd_core::arn::Arn::Execution { name, .. }) = stepd_core::arn::parse(arn) else {
+        return Err(bad());
+    };
     record.name = name.to_string();
-    record.state_machine_arn = format!("{prefix}:stateMachine:{machine}");
+    record.state_machine_arn = stepd_core::arn::machine_of_execution(arn).ok_or_else(bad)?;
+    record.arn = arn.to_string();
     Ok(record)
 }
 

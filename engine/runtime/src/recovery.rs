@@ -58,7 +58,7 @@ pub(crate) fn recover(w: &mut Writer) -> Result<Redeliver, Error> {
         let (Some(id), Some(task)) = (r.str(), r.u64()) else {
             return Err(Error::Corrupt("outbox key".into()));
         };
-        redeliver.push((w.arns.execution(&id), task, records::from_bytes(&v)?));
+        redeliver.push((w.arns.execution_of(&id), task, records::from_bytes(&v)?));
     }
     Ok(redeliver)
 }

@@ -30,7 +30,7 @@ impl Writer {
             let (Some(_), Some(id)) = (r.i64(), r.str()) else {
                 continue;
             };
-            let arn = self.arns.execution(&id);
+            let arn = self.arns.execution_of(&id);
             let prefix = records::exec_key(&arn);
             if let Ok(rows) =
                 self.store

@@ -148,8 +148,6 @@ impl Runtime {
             changed: Vec::new(),
             poisoned: Vec::new(),
             changes: changes.clone(),
-            account: config.account,
-            region: config.region,
             arns: arns.clone(),
             seeds: (config.clock)() as u64,
             jobs: crate::jobs::Index::default(),
@@ -229,12 +227,12 @@ impl Runtime {
 
     /// The ARN of the state machine `name` on this server.
     pub fn state_machine_arn(&self, name: &str) -> String {
-        format!("{}stateMachine:{name}", self.arns.prefix())
+        self.arns.state_machine(name)
     }
 
     /// The ARN of execution `name` of state machine `machine` on this server.
     pub fn execution_arn(&self, machine: &str, name: &str) -> String {
-        self.arns.execution(&format!("{machine}:{name}"))
+        self.arns.execution(machine, name)
     }
 
     pub(crate) async fn ask<T>(
@@ -353,7 +351,7 @@ impl Runtime {
                     .ok_or_else(|| Error::StateMachineDoesNotExist(machine.to_string()))?;
                 let n = crate::aliases::pick(alias, crate::executions::fresh_seed(0))
                     .ok_or_else(|| Error::StateMachineDoesNotExist(machine.to_string()))?;
-                Some(format!("{base}:{n}"))
+                Some(stepd_core::arn::version(base, n))
             }
             None => None,
         };
@@ -383,11 +381,9 @@ impl Runtime {
         if !m.role_arn.is_empty() {
             identity.role_arn = m.role_arn.clone();
         }
-        identity.execution_arn = format!(
-            "{}express:{}:{name}:{seed:016x}",
-            self.arns.prefix(),
-            m.name
-        );
+        identity.execution_arn =
+            self.arns
+                .express_execution(&m.name, name, &format!("{seed:016x}"));
         Ok((identity, compiled, seed))
     }
 
@@ -537,10 +533,7 @@ impl Runtime {
         fits(&input, Error::InvalidExecutionInput)?;
         // An EXPRESS machine's execution runs in memory, at most once, and is not stored (as on AWS, its
         // ARN cannot be described afterwards).
-        let base = crate::split_alias(state_machine)
-            .map(|(b, _)| b)
-            .or_else(|| crate::split_version(state_machine).map(|(b, _)| b))
-            .unwrap_or(state_machine);
+        let base = stepd_core::arn::machine(state_machine).map_or(state_machine, |m| m.machine);
         if self.express.read().is_ok_and(|set| set.contains(base)) {
             let (identity, compiled, seed) = self.express_identity(state_machine, name)?;
             let arn = identity.execution_arn.clone();

@@ -8,7 +8,7 @@ use crate::Error;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 use stepd_adapter::{Adapter, Task, TaskError};
-use stepd_core::{Driver, Event, Execution, Exprs, Identity, Millis};
+use stepd_core::{Driver, Event, Execution, Exprs, Identity, Invocation, Millis, drive};
 
 /// A mocked Task answer.
 #[derive(Debug, Clone, PartialEq)]
@@ -166,64 +166,39 @@ async fn run_harness(
     .with_token_key(crate::records::TokenSecret::fresh().0);
     let mut driver = Driver::new(exec);
     driver.push(Event::Start { input });
-    let mut clock = now;
-    let mut outcome = TestOutcome::default();
-    let mut failed = false;
-    // A state answers within a few rounds; the bound only guards against a loop of timers.
-    for _ in 0..10_000 {
-        let invocations = driver
-            .run(clock)
-            .map_err(|e| Error::Validation(e.to_string()))?;
-        if driver.outcome().is_some() {
-            break;
-        }
-        for inv in &invocations {
-            let answer = match &mock {
-                Some(Mock::Result(v)) => Ok(v.clone()),
-                Some(Mock::Error { error, cause }) => Err(TaskError {
-                    error: error.clone(),
-                    cause: cause.clone(),
-                }),
-                None if inv.token.is_some() => {
-                    return Err(Error::Validation(
-                        "A callback or activity task cannot be tested without a mock".into(),
-                    ));
-                }
-                None => invoke(adapters, inv).await,
-            };
-            match answer {
-                Ok(output) => {
-                    outcome.result = Some(output.clone());
-                    driver.push(Event::TaskSucceeded {
-                        task: inv.task,
-                        output,
-                    });
-                }
-                Err(e) => {
-                    failed = true;
-                    driver.push(Event::TaskFailed {
-                        task: inv.task,
-                        error: e.error,
-                        cause: e.cause,
-                    });
-                }
-            }
-        }
-        if !invocations.is_empty() {
-            continue;
-        }
-        let left = exited(&driver, name);
-        if failed && !left {
+    let mut host = Harness {
+        clock: now,
+        name,
+        mock,
+        adapters,
+        result: None,
+        failed: false,
+        rounds: 0,
+    };
+    match drive::drive(&mut driver, &mut host).await {
+        drive::End::Finished(_) | drive::End::Stalled => {}
+        drive::End::Broken(e) => return Err(Error::Validation(e.to_string())),
+        drive::End::Stopped(Halt::Refused(e)) => return Err(e),
+        drive::End::Stopped(Halt::Retriable) => {
             // Still in the state after a failure: a Retry will run it again.
-            outcome.status = "RETRIABLE";
-            (outcome.error, outcome.cause) = last_failure(&driver);
-            return Ok(outcome);
-        }
-        match driver.next_due() {
-            Some(due) => clock = due.max(clock),
-            None => break,
+            let (error, cause) = last_failure(&driver);
+            let status = "RETRIABLE";
+            return Ok(TestOutcome {
+                status,
+                error,
+                cause,
+                result: host.result,
+                ..TestOutcome::default()
+            });
         }
     }
+    let (failed, mut outcome) = (
+        host.failed,
+        TestOutcome {
+            result: host.result,
+            ..TestOutcome::default()
+        },
+    );
     let history: Vec<Value> = driver.history.iter().map(|e| e.to_aws_json()).collect();
     let entered_other = history.iter().find_map(|e| {
         let kind = e["type"].as_str()?;
@@ -269,6 +244,87 @@ async fn run_harness(
         outcome.status = "SUCCEEDED";
     }
     Ok(outcome)
+}
+
+/// Why the harness stops before the machine ends.
+enum Halt {
+    /// The state failed and is still current: a Retry will run it again.
+    Retriable,
+    /// The test cannot run as asked.
+    Refused(Error),
+}
+
+/// TestState's surroundings: virtual time, and Tasks answered by the mock or, without one, the adapters.
+struct Harness<'a> {
+    clock: Millis,
+    name: &'a str,
+    mock: Option<Mock>,
+    adapters: &'a [Arc<dyn Adapter>],
+    /// The last Task result.
+    result: Option<Value>,
+    /// Whether a Task answered with an error.
+    failed: bool,
+    rounds: usize,
+}
+
+impl drive::Host for Harness<'_> {
+    type Stop = Halt;
+
+    fn now(&mut self) -> Millis {
+        self.clock
+    }
+
+    async fn invoke(
+        &mut self,
+        driver: &mut Driver,
+        inv: Invocation,
+        _: Millis,
+    ) -> Result<(), Halt> {
+        let answer = match &self.mock {
+            Some(Mock::Result(v)) => Ok(v.clone()),
+            Some(Mock::Error { error, cause }) => Err(TaskError {
+                error: error.clone(),
+                cause: cause.clone(),
+            }),
+            None if inv.token.is_some() => {
+                return Err(Halt::Refused(Error::Validation(
+                    "A callback or activity task cannot be tested without a mock".into(),
+                )));
+            }
+            None => invoke(self.adapters, &inv).await,
+        };
+        let task = inv.task;
+        match answer {
+            Ok(output) => {
+                self.result = Some(output.clone());
+                driver.push(Event::TaskSucceeded { task, output });
+            }
+            Err(e) => {
+                self.failed = true;
+                driver.push(Event::TaskFailed {
+                    task,
+                    error: e.error,
+                    cause: e.cause,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    async fn wait(&mut self, driver: &mut Driver, due: Option<Millis>) -> Result<bool, Halt> {
+        if self.failed && !exited(driver, self.name) {
+            return Err(Halt::Retriable);
+        }
+        // A state answers within a few rounds; the bound only guards against a loop of timers.
+        self.rounds += 1;
+        match due {
+            Some(due) if self.rounds < 10_000 => {
+                self.clock = due.max(self.clock);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
 }
 
 /// Whether the tested state has exited.

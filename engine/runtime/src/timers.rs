@@ -42,7 +42,7 @@ pub(crate) async fn sleeper(
             if let (Some(_), Some(id), Some(timer)) = (r.i64(), r.str(), r.u64())
                 && requests
                     .send(Request::Timer {
-                        execution: arns.execution(&id),
+                        execution: arns.execution_of(&id),
                         timer,
                     })
                     .is_err()

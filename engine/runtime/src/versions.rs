@@ -43,10 +43,14 @@ pub struct Updated {
 
 /// A version ARN split into its machine's ARN and its number (`None` for anything else).
 pub fn split_version(arn: &str) -> Option<(&str, u64)> {
-    let (base, last) = arn.rsplit_once(':')?;
-    let n = last.parse().ok()?;
-    // `…:stateMachine:NAME:7`: the part before the number is itself a machine ARN.
-    base.contains(":stateMachine:").then_some((base, n))
+    match stepd_core::arn::machine(arn)? {
+        stepd_core::arn::MachineRef {
+            machine,
+            qualifier: stepd_core::arn::Qualifier::Version(n),
+            ..
+        } => Some((machine, n)),
+        _ => None,
+    }
 }
 
 /// Key of `versions`: (machine, version).

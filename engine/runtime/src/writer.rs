@@ -83,8 +83,6 @@ pub(crate) struct Writer {
     pub changed: Vec<String>,
     /// Announces each committed change's execution ARN (SSE streams listen).
     pub changes: tokio::sync::broadcast::Sender<String>,
-    pub account: String,
-    pub region: String,
     pub arns: records::Arns,
     pub seeds: u64,
     /// Set to the cause when a commit fails (the `Runtime` handle answers with it from then on).
@@ -443,10 +441,7 @@ impl Writer {
         if !records::valid_name(&name) {
             return Err(Error::InvalidName(name));
         }
-        let arn = format!(
-            "arn:aws:states:{}:{}:activity:{name}",
-            self.region, self.account
-        );
+        let arn = self.arns.activity(&name);
         // Creating an existing activity again answers it unchanged (AWS is idempotent here).
         let key = records::name_key(&arn);
         let exists = match batch.latest(Table::Activities, &key) {
@@ -482,10 +477,7 @@ impl Writer {
             express,
             ..
         } = spec;
-        let arn = format!(
-            "arn:aws:states:{}:{}:stateMachine:{name}",
-            self.region, self.account
-        );
+        let arn = self.arns.state_machine(&name);
         // As in AWS, creating again with the same definition answers the existing machine; a different one
         // under the same name is refused (running executions replay against the stored definition).
         if let Some(existing) = self.machines.get(&arn) {

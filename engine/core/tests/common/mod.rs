@@ -6,7 +6,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 use stepd_core::{
-    Driver, Event, Execution, Exprs, HistoryEvent, Identity, Invocation, Millis, Outcome,
+    Driver, Event, Execution, Exprs, HistoryEvent, Identity, Invocation, Millis, Outcome, drive,
 };
 
 pub const T0: Millis = 1_700_000_000_000;
@@ -47,60 +47,89 @@ pub fn execution(definition: &Value, seed: u64) -> Execution {
 
 /// Runs to the end. `script` maps a state name to its answers by call (the last one repeats).
 pub fn run(definition: &Value, input: Value, script: &[(&str, Vec<Answer>)]) -> Run {
-    let script: HashMap<&str, &Vec<Answer>> = script.iter().map(|(s, a)| (*s, a)).collect();
-    let mut calls: HashMap<String, usize> = HashMap::new();
     let mut driver = Driver::new(execution(definition, 42));
     driver.push(Event::Start { input });
-    let mut now = T0;
-    let mut invocations = Vec::new();
-    let mut max_in_flight = 0;
-    for _ in 0..100_000 {
-        for inv in driver.run(now).expect("protocol") {
-            let n = calls.entry(inv.state.clone()).or_insert(0);
-            let answers = script
-                .get(inv.state.as_str())
-                .unwrap_or_else(|| panic!("no script for {}", inv.state));
-            let mut answer = answers
-                .get(*n)
-                .or(answers.last())
-                .cloned()
-                .expect("an answer");
-            *n += 1;
-            let mut at = now;
-            while let Answer::After(ms, inner) = answer {
-                at += ms;
-                answer = *inner;
-            }
-            let task = inv.task;
-            invocations.push((now, inv));
-            match answer {
-                Answer::Return(output) => {
-                    driver.schedule(at, Event::TaskSucceeded { task, output })
-                }
-                Answer::Throw(e, c) => driver.schedule(
-                    at,
-                    Event::TaskFailed {
-                        task,
-                        error: e,
-                        cause: c,
-                    },
-                ),
-                Answer::Never | Answer::After(..) => {}
-            }
-        }
-        max_in_flight = max_in_flight.max(outstanding(&driver));
-        if let Some(outcome) = driver.outcome().cloned() {
-            return Run {
-                outcome,
-                history: driver.history,
-                invocations,
-                max_in_flight,
-                ended_at: now,
-            };
-        }
-        now = driver.next_due().expect("something is due");
+    let mut host = Scripted {
+        script: script.iter().map(|(s, a)| (*s, a)).collect(),
+        calls: HashMap::new(),
+        now: T0,
+        invocations: Vec::new(),
+        max_in_flight: 0,
+        rounds: 0,
+    };
+    match drive::block_on(drive::drive(&mut driver, &mut host)) {
+        drive::End::Finished(outcome) => Run {
+            outcome,
+            history: driver.history,
+            invocations: host.invocations,
+            max_in_flight: host.max_in_flight,
+            ended_at: host.now,
+        },
+        drive::End::Broken(e) => panic!("protocol: {e}"),
+        drive::End::Stalled => panic!("nothing is due and nothing answers"),
+        drive::End::Stopped(why) => panic!("{why}"),
     }
-    panic!("did not finish");
+}
+
+/// Virtual time, and each task answered by its state's script.
+struct Scripted<'a> {
+    script: HashMap<&'a str, &'a Vec<Answer>>,
+    calls: HashMap<String, usize>,
+    now: Millis,
+    invocations: Vec<(Millis, Invocation)>,
+    max_in_flight: usize,
+    rounds: usize,
+}
+
+impl drive::Host for Scripted<'_> {
+    type Stop = &'static str;
+
+    fn now(&mut self) -> Millis {
+        self.now
+    }
+
+    async fn invoke(
+        &mut self,
+        driver: &mut Driver,
+        inv: Invocation,
+        now: Millis,
+    ) -> Result<(), Self::Stop> {
+        let n = self.calls.entry(inv.state.clone()).or_insert(0);
+        let answers = self
+            .script
+            .get(inv.state.as_str())
+            .unwrap_or_else(|| panic!("no script for {}", inv.state));
+        let mut answer = answers
+            .get(*n)
+            .or(answers.last())
+            .cloned()
+            .expect("an answer");
+        *n += 1;
+        let mut at = now;
+        while let Answer::After(ms, inner) = answer {
+            at += ms;
+            answer = *inner;
+        }
+        let task = inv.task;
+        self.invocations.push((now, inv));
+        match answer {
+            Answer::Return(output) => driver.schedule(at, Event::TaskSucceeded { task, output }),
+            Answer::Throw(error, cause) => {
+                driver.schedule(at, Event::TaskFailed { task, error, cause })
+            }
+            Answer::Never | Answer::After(..) => {}
+        }
+        Ok(())
+    }
+
+    async fn wait(&mut self, driver: &mut Driver, due: Option<Millis>) -> Result<bool, Self::Stop> {
+        self.max_in_flight = self.max_in_flight.max(outstanding(driver));
+        self.rounds += 1;
+        if self.rounds > 100_000 {
+            return Err("did not finish");
+        }
+        Ok(due.map(|d| self.now = d).is_some())
+    }
 }
 
 fn outstanding(d: &Driver) -> usize {
