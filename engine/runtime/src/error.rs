@@ -52,6 +52,9 @@ pub enum Error {
     Store(#[from] stepd_store::Error),
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+    /// The writer's queue of client requests is full: retry later (nothing was done).
+    #[error("Rate exceeded: {0} requests are waiting for the writer; retry with backoff")]
+    Throttled(usize),
     #[error("the runtime has stopped (after a storage failure it must be restarted to recover)")]
     Closed,
     /// A commit failed (the disk is full, say): the writer stopped, as its memory ran ahead of the store.

@@ -36,6 +36,10 @@ pub struct Config {
     pub definition_cache: usize,
     /// The job layer: known clusters and tenants, the placement policy, the Job Scheduler machine.
     pub jobs: crate::jobs::JobsConfig,
+    /// Client requests waiting for the writer at most; past it they are refused with `Error::Throttled`
+    /// at once, not queued without bound. (The runtime's own requests, task answers and timers, which
+    /// only finish work already accepted, are not counted.)
+    pub queue: usize,
 }
 
 impl Default for Config {
@@ -53,6 +57,8 @@ impl Default for Config {
             readers: std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
             definition_cache: 4 << 20,
             jobs: crate::jobs::JobsConfig::default(),
+            // Eight full commit groups: about half a second of work at the writer's pace.
+            queue: 8 * crate::writer::MAX_GROUP,
         }
     }
 }
@@ -90,7 +96,8 @@ impl MachineSpec {
 /// A running runtime (cheap to clone).
 #[derive(Clone)]
 pub struct Runtime {
-    requests: mpsc::UnboundedSender<Request>,
+    /// Client requests (bounded: see `Config::queue`).
+    requests: mpsc::Sender<Request>,
     pub(crate) store: Arc<dyn Store>,
     /// Parsed definitions (shared with the writer).
     pub(crate) definitions: crate::definitions::Definitions,
@@ -115,6 +122,7 @@ impl Runtime {
     /// the adapter tasks a crash interrupted, and starts the writer and the timer sleeper (call inside a
     /// tokio runtime).
     pub fn start(store: Arc<dyn Store>, config: Config) -> Result<Runtime, Error> {
+        let (clients, from_clients) = mpsc::channel(config.queue.max(1));
         let (tx, rx) = mpsc::unbounded_channel();
         let (wake, woken) = mpsc::unbounded_channel();
         let arns = records::Arns::new(&config.region, &config.account);
@@ -177,7 +185,7 @@ impl Runtime {
             tx.clone(),
             woken,
         ));
-        tokio::spawn(writer.run(rx));
+        tokio::spawn(writer.run(rx, from_clients));
         let sweeper = tx.clone();
         let every = config.sweep_every;
         tokio::spawn(async move {
@@ -189,7 +197,7 @@ impl Runtime {
             }
         });
         Ok(Runtime {
-            requests: tx,
+            requests: clients,
             store,
             definitions,
             arns,
@@ -235,14 +243,26 @@ impl Runtime {
         self.arns.execution(machine, name)
     }
 
+    /// Hands a client request to the writer, or refuses it at once when the writer's queue is full.
+    fn submit(&self, request: Request) -> Result<(), Error> {
+        self.requests.try_send(request).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => {
+                tracing::warn!(
+                    queue = self.requests.max_capacity(),
+                    "the writer's queue is full: a request is throttled"
+                );
+                Error::Throttled(self.requests.max_capacity())
+            }
+            mpsc::error::TrySendError::Closed(_) => self.stopped(),
+        })
+    }
+
     pub(crate) async fn ask<T>(
         &self,
         make: impl FnOnce(oneshot::Sender<Result<T, Error>>) -> Request,
     ) -> Result<T, Error> {
         let (reply, answer) = oneshot::channel();
-        self.requests
-            .send(make(reply))
-            .map_err(|_| self.stopped())?;
+        self.submit(make(reply))?;
         answer.await.map_err(|_| self.stopped())?
     }
 
@@ -660,9 +680,7 @@ impl Runtime {
     ) -> Result<Option<(String, Value)>, Error> {
         let (reply, answer) = oneshot::channel();
         let activity = activity.to_string();
-        self.requests
-            .send(Request::GetActivityTask { activity, reply })
-            .map_err(|_| self.stopped())?;
+        self.submit(Request::GetActivityTask { activity, reply })?;
         match tokio::time::timeout(wait, answer).await {
             Ok(Ok(task)) => Ok(Some(task)),
             Ok(Err(_)) => Err(self.stopped()),

@@ -18,7 +18,7 @@ use stepd_store::{Batch, Store, Table};
 use tokio::sync::{mpsc, oneshot};
 
 /// Most requests one commit groups.
-const MAX_GROUP: usize = 1024;
+pub(crate) const MAX_GROUP: usize = 1024;
 
 pub(crate) use crate::requests::{AliasOp, Answer, Request};
 
@@ -127,12 +127,29 @@ pub(crate) enum After {
 }
 
 impl Writer {
-    /// Runs until every sender is gone or a commit fails (see `halt`).
-    pub(crate) async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Request>) {
-        while let Some(first) = rx.recv().await {
+    /// Runs until every sender is gone or a commit fails (see `halt`). The runtime's own requests (task
+    /// answers, timers, sweeps) go first: they finish work already accepted, and are bounded by it.
+    pub(crate) async fn run(
+        mut self,
+        mut own: mpsc::UnboundedReceiver<Request>,
+        mut clients: mpsc::Receiver<Request>,
+    ) {
+        loop {
+            let first = tokio::select! {
+                biased;
+                Some(r) = own.recv() => r,
+                Some(r) = clients.recv() => r,
+                else => return,
+            };
             let mut group = vec![first];
             while group.len() < MAX_GROUP {
-                match rx.try_recv() {
+                match own.try_recv() {
+                    Ok(r) => group.push(r),
+                    Err(_) => break,
+                }
+            }
+            while group.len() < MAX_GROUP {
+                match clients.try_recv() {
                     Ok(r) => group.push(r),
                     Err(_) => break,
                 }

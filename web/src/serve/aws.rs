@@ -91,6 +91,8 @@ impl From<Error> for ApiError {
             // AWS's common error for a server that cannot serve now (503): the request was fine and a
             // restart serves it again; the botocore model has no Step Functions shape for it.
             Error::Unavailable(_) => "ServiceUnavailable",
+            // Retryable in every AWS SDK (botocore lists it among its throttling errors).
+            Error::Throttled(_) => "ThrottlingException",
             Error::Store(_) | Error::Corrupt(_) | Error::Closed => "InternalFailure",
         };
         ApiError(name, e.to_string())
