@@ -121,7 +121,7 @@ impl Writer {
             updated: now,
         };
         m.aliases.insert(name.to_string(), alias);
-        let bytes = records::to_bytes(&*m);
+        let bytes = records::to_bytes(&*m)?;
         batch.put(Table::StateMachines, records::name_key(machine), bytes);
         Ok(arn)
     }
@@ -152,7 +152,7 @@ impl Writer {
             alias.routing = r;
         }
         alias.updated = now;
-        let bytes = records::to_bytes(&*m);
+        let bytes = records::to_bytes(&*m)?;
         batch.put(Table::StateMachines, records::name_key(machine), bytes);
         Ok(now)
     }
@@ -165,7 +165,7 @@ impl Writer {
             return Err(Error::ResourceNotFound(arn.to_string()));
         };
         if m.aliases.remove(name).is_some() {
-            let bytes = records::to_bytes(&*m);
+            let bytes = records::to_bytes(&*m)?;
             batch.put(Table::StateMachines, records::name_key(machine), bytes);
         }
         Ok(())

@@ -18,7 +18,7 @@ impl Writer {
         batch.put(
             Table::StateMachines,
             records::name_key(arn),
-            records::to_bytes(&*record),
+            records::to_bytes(&*record)?,
         );
         self.forget_machine_if_idle(arn, batch);
         Ok(())

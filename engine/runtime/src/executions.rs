@@ -102,7 +102,7 @@ impl Writer {
         batch.put(
             Table::Executions,
             records::exec_key(&arn),
-            records::to_bytes(&record),
+            records::to_bytes(&record)?,
         );
         batch.put(
             Table::MachineExecutions,
@@ -251,7 +251,7 @@ impl Writer {
         batch.put(
             Table::Executions,
             records::exec_key(arn),
-            records::to_bytes(&record),
+            records::to_bytes(&record)?,
         );
         let parked = Parked {
             journal_seq: entries,

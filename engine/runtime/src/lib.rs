@@ -19,6 +19,7 @@ mod follow;
 mod history;
 mod inspect;
 pub mod jobs;
+mod persist;
 mod quarantine;
 mod reads;
 mod records;

@@ -283,8 +283,27 @@ pub(crate) fn read_execution(arn: &str, bytes: &[u8]) -> Result<ExecutionRecord,
     Ok(record)
 }
 
-pub(crate) fn to_bytes<T: Serialize>(v: &T) -> Vec<u8> {
-    serde_json::to_vec(v).unwrap_or_default()
+/// Puts a record where the caller cannot refuse (an execution's end, a job's row): a record that cannot be
+/// serialised is logged and not written, never written empty.
+pub(crate) fn put(
+    batch: &mut stepd_store::Batch,
+    table: stepd_store::Table,
+    key: Vec<u8>,
+    v: &impl Serialize,
+) {
+    match to_bytes(v) {
+        Ok(bytes) => {
+            batch.put(table, key, bytes);
+        }
+        Err(e) => tracing::error!(table = table.name(), error = %e, "a record is not written"),
+    }
+}
+
+/// A record as stored. Serialising our records cannot fail (every map key is a string or a number), but if
+/// it ever did the write is refused rather than an empty value committed.
+pub(crate) fn to_bytes<T: Serialize>(v: &T) -> Result<Vec<u8>, crate::Error> {
+    serde_json::to_vec(v)
+        .map_err(|e| crate::Error::Corrupt(format!("a record cannot be serialised: {e}")))
 }
 
 pub(crate) fn from_bytes<T: for<'de> Deserialize<'de>>(b: &[u8]) -> Result<T, crate::Error> {

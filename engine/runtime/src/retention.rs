@@ -22,8 +22,12 @@ impl Writer {
             start: Bound::Unbounded,
             end: Bound::Excluded(before),
         };
-        let Ok(old) = self.store.scan(Table::Finished, &range, PER_SWEEP, false) else {
-            return;
+        let old = match self.store.scan(Table::Finished, &range, PER_SWEEP, false) {
+            Ok(old) => old,
+            Err(e) => {
+                tracing::warn!(error = %e, "the retention sweep could not read finished executions; the next sweep tries again");
+                return;
+            }
         };
         for (key, _) in old {
             let mut r = KeyReader::new(&key);
@@ -32,17 +36,30 @@ impl Writer {
             };
             let arn = self.arns.execution_of(&id);
             let prefix = records::exec_key(&arn);
-            if let Ok(rows) =
+            // An execution whose rows cannot be read now stays until a later sweep reads them.
+            let journal =
                 self.store
-                    .scan(Table::Journal, &Range::prefix(&prefix), usize::MAX, false)
-            {
-                for (k, _) in rows {
-                    batch.delete(Table::Journal, k);
+                    .scan(Table::Journal, &Range::prefix(&prefix), usize::MAX, false);
+            let record = self
+                .store
+                .get(Table::Executions, &prefix)
+                .map_err(crate::Error::from)
+                .and_then(|b| b.map(|b| records::read_execution(&arn, &b)).transpose());
+            let (journal, record) = match (journal, record) {
+                (Ok(j), Ok(r)) => (j, r),
+                (Err(e), _) => {
+                    tracing::warn!(execution = %arn, error = %e, "a finished execution's journal could not be read; it is kept for now");
+                    continue;
                 }
+                (_, Err(e)) => {
+                    tracing::warn!(execution = %arn, error = %e, "a finished execution's record could not be read; it is kept for now");
+                    continue;
+                }
+            };
+            for (k, _) in journal {
+                batch.delete(Table::Journal, k);
             }
-            if let Ok(Some(bytes)) = self.store.get(Table::Executions, &prefix)
-                && let Ok(record) = records::read_execution(&arn, &bytes)
-            {
+            if let Some(record) = record {
                 batch.delete(
                     Table::MachineExecutions,
                     records::listing_key(&record.state_machine_arn, record.start, &arn),

@@ -138,7 +138,7 @@ impl Writer {
         batch.put(
             Table::Schedules,
             records::name_key(&record.name),
-            records::to_bytes(&record),
+            records::to_bytes(&record)?,
         );
         self.schedules.insert(
             record.name.clone(),
@@ -210,10 +210,11 @@ impl Writer {
             kept.record.last_execution = started.or(kept.record.last_execution.take());
             kept.record.next_ms = kept.parsed.next_after(now, kept.record.created_ms);
             tracing::info!(schedule = %name, execution = ?kept.record.last_execution, next = ?kept.record.next_ms, "schedule fired");
-            batch.put(
+            records::put(
+                batch,
                 Table::Schedules,
                 records::name_key(&name),
-                records::to_bytes(&kept.record),
+                &kept.record,
             );
         }
     }

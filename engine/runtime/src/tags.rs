@@ -26,7 +26,7 @@ impl Writer {
         if let Some(record) = self.machines.get_mut(arn) {
             let tags = merged(&record.tags, add, remove, arn)?;
             record.tags = tags;
-            batch.put(Table::StateMachines, key, records::to_bytes(&*record));
+            batch.put(Table::StateMachines, key, records::to_bytes(&*record)?);
             return Ok(());
         }
         // Read through this batch: an earlier request of the same group may have created or retagged it.
@@ -39,7 +39,7 @@ impl Writer {
         };
         let mut record: ActivityRecord = records::from_bytes(&bytes)?;
         record.tags = merged(&record.tags, add, remove, arn)?;
-        batch.put(Table::Activities, key, records::to_bytes(&record));
+        batch.put(Table::Activities, key, records::to_bytes(&record)?);
         Ok(())
     }
 }

@@ -95,6 +95,15 @@ pub(crate) struct Writer {
     pub schedule_wake: tokio::sync::watch::Sender<Option<Millis>>,
 }
 
+/// Answers a caller once the group's batch is durable (a caller that has gone away is fine).
+pub(crate) fn reply_after<T: Send + 'static>(
+    after: &mut Vec<After>,
+    reply: oneshot::Sender<T>,
+    result: T,
+) {
+    after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
+}
+
 /// What to do once a batch is durable.
 pub(crate) enum After {
     Activity {
@@ -270,7 +279,7 @@ impl Writer {
                     };
                     Ok((arn, version))
                 });
-                after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
+                reply_after(after, reply, result);
             }
             Request::Update {
                 arn,
@@ -280,7 +289,7 @@ impl Writer {
                 reply,
             } => {
                 let result = self.update(&arn, definition, role_arn, publish, now, batch);
-                after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
+                reply_after(after, reply, result);
             }
             Request::Publish {
                 arn,
@@ -289,12 +298,12 @@ impl Writer {
                 reply,
             } => {
                 let result = self.publish(&arn, revision.as_deref(), description, now, batch);
-                after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
+                reply_after(after, reply, result);
             }
             Request::Alias(op) => self.alias(op, now, batch, after),
             Request::DeleteVersion { arn, reply } => {
                 let result = self.delete_version(&arn, batch);
-                after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
+                reply_after(after, reply, result);
             }
             Request::Start {
                 state_machine,
@@ -303,7 +312,7 @@ impl Writer {
                 reply,
             } => {
                 let result = self.start(&state_machine, &name, input, now, batch, after);
-                after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
+                reply_after(after, reply, result);
             }
             Request::Callback {
                 token,
@@ -311,7 +320,7 @@ impl Writer {
                 reply,
             } => {
                 let result = self.callback(&token, answer, now, batch, after);
-                after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
+                reply_after(after, reply, result);
             }
             Request::Stop {
                 execution,
@@ -320,7 +329,7 @@ impl Writer {
                 reply,
             } => {
                 let result = self.stop(&execution, error, cause, now, batch, after);
-                after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
+                reply_after(after, reply, result);
             }
             Request::Redrive {
                 execution,
@@ -329,11 +338,11 @@ impl Writer {
             } => {
                 let token = client_token.as_deref();
                 let result = self.redrive(&execution, token, now, batch, after);
-                after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
+                reply_after(after, reply, result);
             }
             Request::Timer { execution, timer } => {
                 // A store failure here leaves the timer in its table: the next start fires it.
-                if let Ok(true) = self.load(&execution)
+                if self.loaded(&execution, "a timer")
                     && let Some(live) = self.live.get_mut(&execution)
                     && let Some(due) = live.parked.timers.remove(&timer)
                 {
@@ -347,7 +356,8 @@ impl Writer {
                 resource,
                 result,
             } => {
-                if let Ok(true) = self.load(&execution)
+                // A store failure here leaves the outbox entry: the next start delivers the task again.
+                if self.loaded(&execution, "a task's answer")
                     && let Some(live) = self.live.get_mut(&execution)
                     && live.parked.tasks.remove(&task)
                 {
@@ -367,7 +377,7 @@ impl Writer {
             Request::Sweep => self.sweep(now, batch),
             Request::Place { input, reply } => {
                 let result = self.place_jobs(&input, now, batch, after);
-                after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
+                reply_after(after, reply, result);
             }
             Request::PutSchedule {
                 spec,
@@ -376,11 +386,11 @@ impl Writer {
                 reply,
             } => {
                 let result = self.put_schedule(spec, parsed, replace, now, batch);
-                after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
+                reply_after(after, reply, result);
             }
             Request::DeleteSchedule { name, reply } => {
                 let result = self.delete_schedule(&name, batch);
-                after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
+                reply_after(after, reply, result);
             }
             Request::FireSchedules => self.fire_schedules(now, batch, after),
             Request::Retag {
@@ -390,19 +400,19 @@ impl Writer {
                 reply,
             } => {
                 let result = self.retag(&arn, add, &remove, batch);
-                after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
+                reply_after(after, reply, result);
             }
             Request::CreateActivity { name, tags, reply } => {
                 let result = self.create_activity(name, tags, now, batch);
-                after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
+                reply_after(after, reply, result);
             }
             Request::DeleteMachine { arn, reply } => {
                 let result = self.delete_machine(&arn, batch);
-                after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
+                reply_after(after, reply, result);
             }
             Request::DeleteActivity { arn, reply } => {
                 batch.delete(Table::Activities, records::name_key(&arn));
-                after.push(After::Reply(Box::new(move || drop(reply.send(Ok(()))))));
+                reply_after(after, reply, Ok(()));
             }
             Request::GetActivityTask { activity, reply } => {
                 let queue = self.activities.entry(activity).or_default();
@@ -420,6 +430,17 @@ impl Writer {
         }
     }
 
+    /// Loads an execution for an internal request; a store failure is logged (`what` says what waits).
+    fn loaded(&mut self, execution: &str, what: &str) -> bool {
+        match self.load(execution) {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(execution, error = %e, "{what} waits: the execution could not be loaded");
+                false
+            }
+        }
+    }
+
     fn alias(&mut self, op: AliasOp, now: Millis, batch: &mut Batch, after: &mut Vec<After>) {
         match op {
             AliasOp::Create {
@@ -430,7 +451,7 @@ impl Writer {
                 reply,
             } => {
                 let r = self.create_alias(&machine, &name, description, &routing, now, batch);
-                after.push(After::Reply(Box::new(move || drop(reply.send(r)))));
+                reply_after(after, reply, r);
             }
             AliasOp::Update {
                 arn,
@@ -439,11 +460,11 @@ impl Writer {
                 reply,
             } => {
                 let r = self.update_alias(&arn, description, routing.as_deref(), now, batch);
-                after.push(After::Reply(Box::new(move || drop(reply.send(r)))));
+                reply_after(after, reply, r);
             }
             AliasOp::Delete { arn, reply } => {
                 let r = self.delete_alias(&arn, batch);
-                after.push(After::Reply(Box::new(move || drop(reply.send(r)))));
+                reply_after(after, reply, r);
             }
         }
     }
@@ -472,7 +493,7 @@ impl Writer {
                 created: now,
                 tags,
             };
-            batch.put(Table::Activities, key, records::to_bytes(&record));
+            batch.put(Table::Activities, key, records::to_bytes(&record)?);
             self.activities.entry(arn.clone()).or_default();
         }
         Ok(arn)
@@ -523,7 +544,7 @@ impl Writer {
         batch.put(
             Table::StateMachines,
             records::name_key(&arn),
-            records::to_bytes(&record),
+            records::to_bytes(&record)?,
         );
         if express && let Ok(mut set) = self.express.write() {
             set.insert(arn.clone());

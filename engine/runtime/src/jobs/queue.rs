@@ -19,7 +19,7 @@ impl Writer {
     /// Stores a job's record in the batch (and in the active set while it has not ended).
     pub(crate) fn put_job(&self, job: &JobRecord, batch: &mut Batch) {
         let key = records::name_key(&job.spec.id);
-        batch.put(Table::Jobs, key.clone(), records::to_bytes(job));
+        records::put(batch, Table::Jobs, key.clone(), job);
         if job.state.is_final() {
             batch.delete(Table::ActiveJobs, key);
             let ended = job.ended_ms.unwrap_or(job.enqueued_ms);
