@@ -39,12 +39,12 @@ pub(crate) fn dispatch(
                 }),
             }
         });
-        let _ = requests.send(Request::TaskDone {
+        let _ = requests.send(Request::TaskDone(crate::requests::TaskDone {
             execution,
             task,
             resource,
             result,
-        });
+        }));
     });
 }
 

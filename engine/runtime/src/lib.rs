@@ -8,7 +8,11 @@
 //! StopExecution, RedriveExecution, DeleteStateMachine, versions and aliases, EXPRESS executions, TestState,
 //! recovery, retention.
 
+mod activities;
+mod after;
 pub(crate) mod aliases;
+mod answers;
+mod catalog;
 mod definitions;
 mod deletion;
 mod dispatch;

@@ -9,6 +9,62 @@ use tokio::sync::oneshot;
 
 /// Something asked of the writer.
 pub(crate) enum Request {
+    /// A change to the catalog: state machines, versions, aliases, tags, activities (see `catalog`).
+    Catalog(CatalogOp),
+    Start {
+        state_machine: String,
+        name: String,
+        input: Value,
+        reply: oneshot::Sender<Result<String, Error>>,
+    },
+    Callback {
+        token: String,
+        answer: Answer,
+        reply: oneshot::Sender<Result<(), Error>>,
+    },
+    /// A worker asks for an activity task; the reply waits until one is there (the caller bounds the wait).
+    GetActivityTask {
+        activity: String,
+        reply: oneshot::Sender<(String, Value)>,
+    },
+    Stop {
+        execution: String,
+        error: Option<String>,
+        cause: Option<String>,
+        reply: oneshot::Sender<Result<(), Error>>,
+    },
+    /// RedriveExecution (see `executions`).
+    Redrive {
+        execution: String,
+        client_token: Option<String>,
+        reply: oneshot::Sender<Result<Millis, Error>>,
+    },
+    /// A timer is due (sent by the timer sleeper; a timer already fired or cancelled is ignored).
+    Timer { execution: String, timer: u64 },
+    /// Remove finished executions past retention (sent periodically).
+    Sweep,
+    /// An adapter finished a task (a task no longer waited for is ignored).
+    TaskDone(TaskDone),
+    /// The Job Scheduler's place task (see `jobs::place`).
+    Place {
+        input: Value,
+        reply: oneshot::Sender<Result<Value, TaskError>>,
+    },
+    /// A change to the schedules, or their fire (see `schedules`).
+    Schedule(ScheduleOp),
+}
+
+/// An adapter's answer to a task.
+pub(crate) struct TaskDone {
+    pub execution: String,
+    pub task: u64,
+    /// The task's resource (the job layer follows its cluster tasks).
+    pub resource: String,
+    pub result: Result<Value, TaskError>,
+}
+
+/// A change to the catalog (answered after the commit that makes it durable).
+pub(crate) enum CatalogOp {
     /// CreateStateMachine; with `publish` (a version description) it also publishes version 1. Answers the
     /// machine's ARN and the version's.
     Register {
@@ -40,17 +96,6 @@ pub(crate) enum Request {
     },
     /// Create/Update/DeleteStateMachineAlias (see `aliases`).
     Alias(AliasOp),
-    Start {
-        state_machine: String,
-        name: String,
-        input: Value,
-        reply: oneshot::Sender<Result<String, Error>>,
-    },
-    Callback {
-        token: String,
-        answer: Answer,
-        reply: oneshot::Sender<Result<(), Error>>,
-    },
     /// TagResource / UntagResource (see `tags`).
     Retag {
         arn: String,
@@ -74,53 +119,24 @@ pub(crate) enum Request {
         arn: String,
         reply: oneshot::Sender<Result<(), Error>>,
     },
-    /// A worker asks for an activity task; the reply waits until one is there (the caller bounds the wait).
-    GetActivityTask {
-        activity: String,
-        reply: oneshot::Sender<(String, Value)>,
-    },
-    Stop {
-        execution: String,
-        error: Option<String>,
-        cause: Option<String>,
-        reply: oneshot::Sender<Result<(), Error>>,
-    },
-    /// RedriveExecution (see `executions`).
-    Redrive {
-        execution: String,
-        client_token: Option<String>,
-        reply: oneshot::Sender<Result<Millis, Error>>,
-    },
-    /// A timer is due (sent by the timer sleeper; a timer already fired or cancelled is ignored).
-    Timer { execution: String, timer: u64 },
-    /// Remove finished executions past retention (sent periodically).
-    Sweep,
-    /// An adapter finished a task (a task no longer waited for is ignored).
-    TaskDone {
-        execution: String,
-        task: u64,
-        /// The task's resource (the job layer follows its cluster tasks).
-        resource: String,
-        result: Result<Value, TaskError>,
-    },
-    /// The Job Scheduler's place task (see `jobs::place`).
-    Place {
-        input: Value,
-        reply: oneshot::Sender<Result<Value, TaskError>>,
-    },
-    /// CreateSchedule / UpdateSchedule (see `schedules`).
-    PutSchedule {
-        spec: crate::schedules::ScheduleSpec,
-        parsed: stepd_schedule::Schedule,
+}
+
+/// A change to the schedules.
+pub(crate) enum ScheduleOp {
+    /// CreateSchedule / UpdateSchedule.
+    Put {
+        spec: Box<crate::schedules::ScheduleSpec>,
+        parsed: Box<stepd_schedule::Schedule>,
         replace: bool,
         reply: crate::schedules::ScheduleReply,
     },
-    DeleteSchedule {
+    /// DeleteSchedule.
+    Delete {
         name: String,
         reply: oneshot::Sender<Result<(), Error>>,
     },
     /// A schedule is due (sent by the schedule sleeper).
-    FireSchedules,
+    Fire,
 }
 
 /// A change to an alias; routing is (version ARN, weight).

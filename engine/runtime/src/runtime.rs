@@ -3,6 +3,7 @@
 
 use crate::Error;
 use crate::records;
+use crate::requests::{AliasOp, CatalogOp};
 use crate::writer::{Answer, Request, Writer};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -304,11 +305,13 @@ impl Runtime {
                 Ok((spec, def, id))
             })
             .await?;
-        self.ask(|reply| Request::Register {
-            spec,
-            def,
-            id,
-            reply,
+        self.ask(|reply| {
+            Request::Catalog(CatalogOp::Register {
+                spec,
+                def,
+                id,
+                reply,
+            })
         })
         .await
     }
@@ -440,12 +443,14 @@ impl Runtime {
         };
         let role_arn = role_arn.map(str::to_string);
         let publish = publish.map(str::to_string);
-        self.ask(|reply| Request::Update {
-            arn,
-            definition,
-            role_arn,
-            publish,
-            reply,
+        self.ask(|reply| {
+            Request::Catalog(CatalogOp::Update {
+                arn,
+                definition,
+                role_arn,
+                publish,
+                reply,
+            })
         })
         .await
     }
@@ -459,11 +464,13 @@ impl Runtime {
     ) -> Result<crate::VersionRecord, Error> {
         let (arn, description) = (arn.to_string(), description.to_string());
         let revision = revision.map(str::to_string);
-        self.ask(|reply| Request::Publish {
-            arn,
-            revision,
-            description,
-            reply,
+        self.ask(|reply| {
+            Request::Catalog(CatalogOp::Publish {
+                arn,
+                revision,
+                description,
+                reply,
+            })
         })
         .await
     }
@@ -482,13 +489,13 @@ impl Runtime {
             description.to_string(),
         );
         self.ask(|reply| {
-            Request::Alias(crate::writer::AliasOp::Create {
+            Request::Catalog(CatalogOp::Alias(AliasOp::Create {
                 machine,
                 name,
                 description,
                 routing,
                 reply,
-            })
+            }))
         })
         .await
     }
@@ -502,12 +509,12 @@ impl Runtime {
     ) -> Result<Millis, Error> {
         let (arn, description) = (arn.to_string(), description.map(str::to_string));
         self.ask(|reply| {
-            Request::Alias(crate::writer::AliasOp::Update {
+            Request::Catalog(CatalogOp::Alias(AliasOp::Update {
                 arn,
                 description,
                 routing,
                 reply,
-            })
+            }))
         })
         .await
     }
@@ -515,14 +522,14 @@ impl Runtime {
     /// DeleteStateMachineAlias (deleting one that does not exist succeeds).
     pub async fn delete_alias(&self, arn: &str) -> Result<(), Error> {
         let arn = arn.to_string();
-        self.ask(|reply| Request::Alias(crate::writer::AliasOp::Delete { arn, reply }))
+        self.ask(|reply| Request::Catalog(CatalogOp::Alias(AliasOp::Delete { arn, reply })))
             .await
     }
 
     /// DeleteStateMachineVersion.
     pub async fn delete_version(&self, arn: &str) -> Result<(), Error> {
         let arn = arn.to_string();
-        self.ask(|reply| Request::DeleteVersion { arn, reply })
+        self.ask(|reply| Request::Catalog(CatalogOp::DeleteVersion { arn, reply }))
             .await
     }
 
@@ -534,11 +541,13 @@ impl Runtime {
         remove: Vec<String>,
     ) -> Result<(), Error> {
         let arn = arn.to_string();
-        self.ask(|reply| Request::Retag {
-            arn,
-            add,
-            remove,
-            reply,
+        self.ask(|reply| {
+            Request::Catalog(CatalogOp::Retag {
+                arn,
+                add,
+                remove,
+                reply,
+            })
         })
         .await
     }
@@ -654,21 +663,21 @@ impl Runtime {
         tags: crate::Tags,
     ) -> Result<String, Error> {
         let name = name.to_string();
-        self.ask(|reply| Request::CreateActivity { name, tags, reply })
+        self.ask(|reply| Request::Catalog(CatalogOp::CreateActivity { name, tags, reply }))
             .await
     }
 
     /// Deletes a state machine: `DELETING` until its running executions finish, then gone.
     pub async fn delete_state_machine(&self, arn: &str) -> Result<(), Error> {
         let arn = arn.to_string();
-        self.ask(|reply| Request::DeleteMachine { arn, reply })
+        self.ask(|reply| Request::Catalog(CatalogOp::DeleteMachine { arn, reply }))
             .await
     }
 
     /// Deletes an activity (deleting one that does not exist succeeds, as in AWS).
     pub async fn delete_activity(&self, arn: &str) -> Result<(), Error> {
         let arn = arn.to_string();
-        self.ask(|reply| Request::DeleteActivity { arn, reply })
+        self.ask(|reply| Request::Catalog(CatalogOp::DeleteActivity { arn, reply }))
             .await
     }
 

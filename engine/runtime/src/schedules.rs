@@ -91,6 +91,33 @@ impl Writer {
             .min()
     }
 
+    /// Applies one schedule request to the group being built.
+    pub(crate) fn schedule(
+        &mut self,
+        op: crate::requests::ScheduleOp,
+        now: Millis,
+        batch: &mut Batch,
+        after: &mut Vec<crate::writer::After>,
+    ) {
+        use crate::requests::ScheduleOp;
+        match op {
+            ScheduleOp::Put {
+                spec,
+                parsed,
+                replace,
+                reply,
+            } => {
+                let result = self.put_schedule(*spec, *parsed, replace, now, batch);
+                crate::writer::reply_after(after, reply, result);
+            }
+            ScheduleOp::Delete { name, reply } => {
+                let result = self.delete_schedule(&name, batch);
+                crate::writer::reply_after(after, reply, result);
+            }
+            ScheduleOp::Fire => self.fire_schedules(now, batch, after),
+        }
+    }
+
     pub(crate) fn put_schedule(
         &mut self,
         spec: ScheduleSpec,
@@ -232,19 +259,23 @@ impl Runtime {
             return Err(Error::InvalidName(spec.name));
         }
         let parsed = parse(&spec.expression, spec.timezone.as_deref())?;
-        self.ask(|reply| crate::writer::Request::PutSchedule {
-            spec,
-            parsed,
-            replace,
-            reply,
+        self.ask(|reply| {
+            crate::writer::Request::Schedule(crate::requests::ScheduleOp::Put {
+                spec: Box::new(spec),
+                parsed: Box::new(parsed),
+                replace,
+                reply,
+            })
         })
         .await
     }
 
     pub async fn delete_schedule(&self, name: &str) -> Result<(), Error> {
         let name = name.to_string();
-        self.ask(|reply| crate::writer::Request::DeleteSchedule { name, reply })
-            .await
+        self.ask(|reply| {
+            crate::writer::Request::Schedule(crate::requests::ScheduleOp::Delete { name, reply })
+        })
+        .await
     }
 
     pub fn schedule(&self, name: &str) -> Result<ScheduleRecord, Error> {
@@ -282,7 +313,7 @@ pub(crate) async fn sleeper(
         tokio::select! {
             () = tokio::time::sleep(std::time::Duration::from_millis(nap)) => {
                 if due.is_some_and(|d| d <= clock())
-                    && requests.send(crate::writer::Request::FireSchedules).is_err()
+                    && requests.send(crate::writer::Request::Schedule(crate::requests::ScheduleOp::Fire)).is_err()
                 {
                     return;
                 }

@@ -5,22 +5,19 @@
 //! Executions it touched recently stay in memory (`live`, a bounded cache); any other running execution is
 //! parked on disk and rebuilt from its journal when a request names it (see `executions`).
 
-use crate::Error;
-use crate::records::{
-    self, ActivityRecord, ExecutionRecord, OutboxEntry, Parked, StateMachineRecord,
-};
-use serde_json::Value;
-use std::collections::{HashMap, HashSet, VecDeque};
+use crate::records::{self, ExecutionRecord, Parked, StateMachineRecord};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use stepd_adapter::{Adapter, TaskError};
-use stepd_core::{Event, Execution, Millis};
-use stepd_store::{Batch, Store, Table};
-use tokio::sync::{mpsc, oneshot};
+use stepd_adapter::Adapter;
+use stepd_core::{Execution, Millis};
+use stepd_store::{Batch, Store};
+use tokio::sync::mpsc;
 
 /// Most requests one commit groups.
 pub(crate) const MAX_GROUP: usize = 1024;
 
-pub(crate) use crate::requests::{AliasOp, Answer, Request};
+pub(crate) use crate::after::{After, reply_after};
+pub(crate) use crate::requests::{Answer, Request};
 
 /// An execution held in memory, with what is stored beside it.
 pub(crate) struct Live {
@@ -31,25 +28,7 @@ pub(crate) struct Live {
     pub touched: u64,
 }
 
-/// Activity tasks waiting for workers, and workers waiting for tasks.
-#[derive(Default)]
-pub(crate) struct Queue {
-    pub pending: VecDeque<(String, Value)>,
-    pub waiters: VecDeque<oneshot::Sender<(String, Value)>>,
-}
-
-impl Queue {
-    /// Hands a task to the first worker still waiting, else keeps it.
-    fn offer(&mut self, mut task: (String, Value)) {
-        while let Some(w) = self.waiters.pop_front() {
-            match w.send(task) {
-                Ok(()) => return,
-                Err(back) => task = back,
-            }
-        }
-        self.pending.push_back(task);
-    }
-}
+pub(crate) use crate::activities::Queue;
 
 pub(crate) struct Writer {
     pub store: Arc<dyn Store>,
@@ -93,46 +72,6 @@ pub(crate) struct Writer {
     /// Schedules by name, and where the schedule sleeper learns the earliest due time.
     pub schedules: std::collections::BTreeMap<String, crate::schedules::Kept>,
     pub schedule_wake: tokio::sync::watch::Sender<Option<Millis>>,
-}
-
-/// Answers a caller once the group's batch is durable (a caller that has gone away is fine).
-pub(crate) fn reply_after<T: Send + 'static>(
-    after: &mut Vec<After>,
-    reply: oneshot::Sender<T>,
-    result: T,
-) {
-    after.push(After::Reply(Box::new(move || drop(reply.send(result)))));
-}
-
-/// What to do once a batch is durable.
-pub(crate) enum After {
-    Activity {
-        activity: String,
-        token: String,
-        input: Value,
-    },
-    Reply(Box<dyn FnOnce() + Send>),
-    Dispatch {
-        execution: String,
-        task: u64,
-        entry: OutboxEntry,
-    },
-    /// Tell an adapter an invocation is no longer waited for (its execution ended or its task timed out).
-    Cancel {
-        resource: String,
-        idempotency_key: String,
-    },
-    /// Fail a callback task whose token this batch parked (a job refused when queued).
-    FailToken {
-        token: String,
-        error: TaskError,
-    },
-    /// Cancel a job's run on its cluster (its execution ended while the run may still go on).
-    CancelRun {
-        job: String,
-        cluster: String,
-        run: String,
-    },
 }
 
 impl Writer {
@@ -202,53 +141,7 @@ impl Writer {
                 let _ = self.timers.send(due);
             }
             for a in after {
-                match a {
-                    After::Reply(f) => f(),
-                    After::Dispatch {
-                        execution,
-                        task,
-                        entry,
-                    } => crate::dispatch::dispatch(
-                        &self.adapters,
-                        &self.requests,
-                        execution,
-                        task,
-                        entry,
-                    ),
-                    After::FailToken { token, error } => {
-                        let (reply, _) = oneshot::channel();
-                        let answer = Answer::Failure {
-                            error: error.error,
-                            cause: error.cause,
-                        };
-                        let _ = self.requests.send(Request::Callback {
-                            token,
-                            answer,
-                            reply,
-                        });
-                    }
-                    After::Cancel {
-                        resource,
-                        idempotency_key,
-                    } => {
-                        if let Some(a) = stepd_adapter::find(&self.adapters, &resource) {
-                            a.cancel(&resource, &idempotency_key);
-                        }
-                    }
-                    After::CancelRun { job, cluster, run } => {
-                        crate::dispatch::cancel_run(&self.adapters, job, cluster, run);
-                    }
-                    After::Activity {
-                        activity,
-                        token,
-                        input,
-                    } => {
-                        self.activities
-                            .entry(activity)
-                            .or_default()
-                            .offer((token, input));
-                    }
-                }
+                self.carry_out(a);
             }
             self.evict();
         }
@@ -265,46 +158,7 @@ impl Writer {
 
     fn handle(&mut self, request: Request, now: Millis, batch: &mut Batch, after: &mut Vec<After>) {
         match request {
-            Request::Register {
-                mut spec,
-                def,
-                id,
-                reply,
-            } => {
-                let publish = spec.publish.take();
-                let result = self.register(spec, def, id, now, batch).and_then(|arn| {
-                    let version = match publish {
-                        Some(d) => Some(self.publish(&arn, None, d, now, batch)?.arn),
-                        None => None,
-                    };
-                    Ok((arn, version))
-                });
-                reply_after(after, reply, result);
-            }
-            Request::Update {
-                arn,
-                definition,
-                role_arn,
-                publish,
-                reply,
-            } => {
-                let result = self.update(&arn, definition, role_arn, publish, now, batch);
-                reply_after(after, reply, result);
-            }
-            Request::Publish {
-                arn,
-                revision,
-                description,
-                reply,
-            } => {
-                let result = self.publish(&arn, revision.as_deref(), description, now, batch);
-                reply_after(after, reply, result);
-            }
-            Request::Alias(op) => self.alias(op, now, batch, after),
-            Request::DeleteVersion { arn, reply } => {
-                let result = self.delete_version(&arn, batch);
-                reply_after(after, reply, result);
-            }
+            Request::Catalog(op) => self.catalog(op, now, batch, after),
             Request::Start {
                 state_machine,
                 name,
@@ -341,215 +195,16 @@ impl Writer {
                 reply_after(after, reply, result);
             }
             Request::Timer { execution, timer } => {
-                // A store failure here leaves the timer in its table: the next start fires it.
-                if self.loaded(&execution, "a timer")
-                    && let Some(live) = self.live.get_mut(&execution)
-                    && let Some(due) = live.parked.timers.remove(&timer)
-                {
-                    batch.delete(Table::Timers, records::timer_key(due, &execution, timer));
-                    self.apply(&execution, Event::TimerFired { timer }, now, batch, after);
-                }
+                self.timer_fired(&execution, timer, now, batch, after)
             }
-            Request::TaskDone {
-                execution,
-                task,
-                resource,
-                result,
-            } => {
-                // A store failure here leaves the outbox entry: the next start delivers the task again.
-                if self.loaded(&execution, "a task's answer")
-                    && let Some(live) = self.live.get_mut(&execution)
-                    && live.parked.tasks.remove(&task)
-                {
-                    batch.delete(Table::Outbox, records::seq_key(&execution, task));
-                    self.job_task_done(&execution, &resource, &result, now, batch);
-                    let event = match result {
-                        Ok(output) => Event::TaskSucceeded { task, output },
-                        Err(e) => Event::TaskFailed {
-                            task,
-                            error: e.error,
-                            cause: e.cause,
-                        },
-                    };
-                    self.apply(&execution, event, now, batch, after);
-                }
-            }
+            Request::TaskDone(done) => self.task_done(done, now, batch, after),
             Request::Sweep => self.sweep(now, batch),
             Request::Place { input, reply } => {
                 let result = self.place_jobs(&input, now, batch, after);
                 reply_after(after, reply, result);
             }
-            Request::PutSchedule {
-                spec,
-                parsed,
-                replace,
-                reply,
-            } => {
-                let result = self.put_schedule(spec, parsed, replace, now, batch);
-                reply_after(after, reply, result);
-            }
-            Request::DeleteSchedule { name, reply } => {
-                let result = self.delete_schedule(&name, batch);
-                reply_after(after, reply, result);
-            }
-            Request::FireSchedules => self.fire_schedules(now, batch, after),
-            Request::Retag {
-                arn,
-                add,
-                remove,
-                reply,
-            } => {
-                let result = self.retag(&arn, add, &remove, batch);
-                reply_after(after, reply, result);
-            }
-            Request::CreateActivity { name, tags, reply } => {
-                let result = self.create_activity(name, tags, now, batch);
-                reply_after(after, reply, result);
-            }
-            Request::DeleteMachine { arn, reply } => {
-                let result = self.delete_machine(&arn, batch);
-                reply_after(after, reply, result);
-            }
-            Request::DeleteActivity { arn, reply } => {
-                batch.delete(Table::Activities, records::name_key(&arn));
-                reply_after(after, reply, Ok(()));
-            }
-            Request::GetActivityTask { activity, reply } => {
-                let queue = self.activities.entry(activity).or_default();
-                // Delivery is not journaled: after a crash, tasks handed out but not answered are offered
-                // again (at least once), as their tokens are still outstanding.
-                match queue.pending.pop_front() {
-                    Some(task) => {
-                        if let Err(task) = reply.send(task) {
-                            queue.pending.push_front(task);
-                        }
-                    }
-                    None => queue.waiters.push_back(reply),
-                }
-            }
+            Request::Schedule(op) => self.schedule(op, now, batch, after),
+            Request::GetActivityTask { activity, reply } => self.get_activity_task(activity, reply),
         }
-    }
-
-    /// Loads an execution for an internal request; a store failure is logged (`what` says what waits).
-    fn loaded(&mut self, execution: &str, what: &str) -> bool {
-        match self.load(execution) {
-            Ok(found) => found,
-            Err(e) => {
-                tracing::warn!(execution, error = %e, "{what} waits: the execution could not be loaded");
-                false
-            }
-        }
-    }
-
-    fn alias(&mut self, op: AliasOp, now: Millis, batch: &mut Batch, after: &mut Vec<After>) {
-        match op {
-            AliasOp::Create {
-                machine,
-                name,
-                description,
-                routing,
-                reply,
-            } => {
-                let r = self.create_alias(&machine, &name, description, &routing, now, batch);
-                reply_after(after, reply, r);
-            }
-            AliasOp::Update {
-                arn,
-                description,
-                routing,
-                reply,
-            } => {
-                let r = self.update_alias(&arn, description, routing.as_deref(), now, batch);
-                reply_after(after, reply, r);
-            }
-            AliasOp::Delete { arn, reply } => {
-                let r = self.delete_alias(&arn, batch);
-                reply_after(after, reply, r);
-            }
-        }
-    }
-
-    fn create_activity(
-        &mut self,
-        name: String,
-        tags: crate::Tags,
-        now: Millis,
-        batch: &mut Batch,
-    ) -> Result<String, Error> {
-        if !records::valid_name(&name) {
-            return Err(Error::InvalidName(name));
-        }
-        let arn = self.arns.activity(&name);
-        // Creating an existing activity again answers it unchanged (AWS is idempotent here).
-        let key = records::name_key(&arn);
-        let exists = match batch.latest(Table::Activities, &key) {
-            Some(pending) => pending.is_some(),
-            None => self.store.get(Table::Activities, &key)?.is_some(),
-        };
-        if !exists {
-            let record = ActivityRecord {
-                arn: arn.clone(),
-                name,
-                created: now,
-                tags,
-            };
-            batch.put(Table::Activities, key, records::to_bytes(&record)?);
-            self.activities.entry(arn.clone()).or_default();
-        }
-        Ok(arn)
-    }
-
-    fn register(
-        &mut self,
-        spec: crate::MachineSpec,
-        def: stepd_asl::model::Definition,
-        definition_id: String,
-        now: Millis,
-        batch: &mut Batch,
-    ) -> Result<String, Error> {
-        let crate::MachineSpec {
-            name,
-            definition,
-            role_arn,
-            tags,
-            express,
-            ..
-        } = spec;
-        let arn = self.arns.state_machine(&name);
-        // As in AWS, creating again with the same definition answers the existing machine; a different one
-        // under the same name is refused (running executions replay against the stored definition).
-        if let Some(existing) = self.machines.get(&arn) {
-            return if existing.deleting {
-                Err(Error::StateMachineDeleting(arn))
-            } else if existing.definition_id == definition_id && existing.express == express {
-                Ok(arn)
-            } else {
-                Err(Error::StateMachineAlreadyExists(arn))
-            };
-        }
-        self.keep_definition(&definition, &definition_id, def, batch);
-        let record = StateMachineRecord {
-            arn: arn.clone(),
-            name,
-            definition_id,
-            created: now,
-            deleting: false,
-            express,
-            role_arn,
-            updated: None,
-            last_version: 0,
-            aliases: Default::default(),
-            tags,
-        };
-        batch.put(
-            Table::StateMachines,
-            records::name_key(&arn),
-            records::to_bytes(&record)?,
-        );
-        if express && let Ok(mut set) = self.express.write() {
-            set.insert(arn.clone());
-        }
-        self.machines.insert(arn.clone(), record);
-        Ok(arn)
     }
 }
