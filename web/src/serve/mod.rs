@@ -1,5 +1,8 @@
 //! `stepd serve [--listen ADDR] [--data DIR]`: the durable runtime behind the Step Functions JSON API
 //! (`POST /`, `X-Amz-Target: AWSStepFunctions.<Op>`). Prints `listening on http://ADDR` once it serves.
+//!
+//! As a library: `start(listener, &Args)` opens the store and recovers (the server is ready when it
+//! returns), `Serving::run(shutdown)` serves until `shutdown` completes; `serve` is both.
 
 mod auth;
 mod aws;
@@ -13,7 +16,7 @@ mod schedules;
 mod stall;
 
 use anyhow::{Context, Result, bail};
-use clap::Args as ClapArgs;
+use clap::{Args as ClapArgs, Parser};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,7 +25,7 @@ use stepd_runtime::{Config, Runtime};
 use stepd_store::RedbStore;
 
 #[derive(ClapArgs)]
-pub(crate) struct Args {
+pub struct Args {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
@@ -64,6 +67,24 @@ pub(crate) struct Args {
 /// Largest request body (a definition may be 1 MiB, and JSON escaping grows it).
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
+impl Args {
+    /// The arguments of `stepd serve ARGS…` (without the `serve`), as the command line would take them.
+    pub fn parse_from<I, T>(args: I) -> Result<Args, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        #[derive(Parser)]
+        struct Serve {
+            #[command(flatten)]
+            args: Args,
+        }
+        let argv = std::iter::once(std::ffi::OsString::from("serve"))
+            .chain(args.into_iter().map(Into::into));
+        Serve::try_parse_from(argv).map(|s| s.args)
+    }
+}
+
 pub(crate) fn run(args: &Args) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -75,7 +96,18 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(serve(args)) {
+    let served = runtime.block_on(async {
+        logs();
+        check(args)?;
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("binding {}", args.listen))?;
+        let serving = start(listener, args).await?;
+        println!("listening on http://{}", serving.addr());
+        serving.run(std::future::pending()).await;
+        Ok::<(), anyhow::Error>(())
+    });
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("stepd serve: {e:#}");
@@ -84,9 +116,9 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     }
 }
 
-async fn serve(args: &Args) -> Result<()> {
-    // Logs go to standard error (standard output carries the "listening on" line); RUST_LOG sets the
-    // level, info by default.
+/// Logs go to standard error (standard output carries the "listening on" line); RUST_LOG sets the level,
+/// info by default.
+fn logs() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
@@ -94,12 +126,62 @@ async fn serve(args: &Args) -> Result<()> {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
+}
+
+/// What the arguments must be before anything is opened or created.
+fn check(args: &Args) -> Result<()> {
     if args.account.len() != 12 || !args.account.bytes().all(|b| b.is_ascii_digit()) {
         bail!("--account must be 12 digits, as AWS account ids are");
     }
     if args.region.is_empty() || args.region.contains(':') {
         bail!("--region must be a region name such as us-east-1");
     }
+    if args.access_keys.is_none() && !args.listen.ip().is_loopback() {
+        bail!(
+            "listening beyond loopback needs --access-keys: without them anyone who can reach the port could drive the engine"
+        );
+    }
+    Ok(())
+}
+
+/// Serves the API on `listener` with `args` (its `--listen` is not used) until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    args: &Args,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<()> {
+    check(args)?;
+    start(listener, args).await?.run(shutdown).await;
+    Ok(())
+}
+
+/// A server whose store is open and recovered, ready to serve on its listener.
+pub struct Serving {
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    limits: conn::Limits,
+}
+
+impl Serving {
+    /// The address it serves on (the port chosen when `--listen` asked for port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// Accepts connections until `shutdown` completes (connections already open are dropped with it).
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::select! {
+            () = conn::serve(self.listener, self.app, self.limits) => {}
+            () = shutdown => {}
+        }
+    }
+}
+
+/// Opens the store in `--data`, recovers its executions, registers the shipped workflows and builds the
+/// routes: when it returns, the server is ready to answer.
+pub async fn start(listener: tokio::net::TcpListener, args: &Args) -> Result<Serving> {
     let file = match &args.config {
         Some(path) => crate::config::File::load(path)?,
         None => crate::config::File::embedded(),
@@ -122,9 +204,6 @@ async fn serve(args: &Args) -> Result<()> {
     };
     let keys = match &args.access_keys {
         Some(path) => Some(auth::load(path, &config.region)?),
-        None if !args.listen.ip().is_loopback() => bail!(
-            "listening beyond loopback needs --access-keys: without them anyone who can reach the port could drive the engine"
-        ),
         None => None,
     };
     let store = RedbStore::open(args.data.join("stepd.redb")).context("opening the database")?;
@@ -137,11 +216,6 @@ async fn serve(args: &Args) -> Result<()> {
         clusters: fleet.clusters,
         poller: rt.state_machine_arn(fleet::POLLER),
     };
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .context("binding the listener")?;
-    let addr = listener.local_addr()?;
-    println!("listening on http://{addr}");
     let limits = conn::Limits {
         header_timeout: secs(args.header_timeout_secs),
         request_timeout: secs(args.request_timeout_secs),
@@ -169,8 +243,11 @@ async fn serve(args: &Args) -> Result<()> {
             limits.request_timeout,
             conn::deadline,
         ));
-    conn::serve(listener, app, limits).await;
-    Ok(())
+    Ok(Serving {
+        listener,
+        app,
+        limits,
+    })
 }
 
 /// Seconds as a duration; 0 would disable nothing sensibly, so it counts as 1.

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // helpers outside #[test] functions
 
-mod common;
+use crate::common;
 
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 #[test]
 fn jobs_over_the_json_api() {
     let dir = tempfile::tempdir().unwrap();
-    let s = common::server(dir.path());
+    let s = common::local(dir.path());
     let call = |op: &str, body: serde_json::Value| common::aws_call(&s.url, op, &body);
 
     let (status, v) = call(

@@ -7,8 +7,7 @@
 use serde_json::Value;
 use std::process::{Command, Output};
 
-mod common;
-use common::server;
+use crate::common;
 
 fn aws(url: &str, args: &[&str]) -> Output {
     Command::new("aws")
@@ -42,7 +41,7 @@ fn aws_json(url: &str, args: &[&str]) -> Value {
 #[test]
 fn the_aws_cli_drives_a_callback_workflow() {
     let dir = tempfile::tempdir().unwrap();
-    let s = server(&dir.path().join("data"));
+    let s = common::local(&dir.path().join("data"));
     let def = dir.path().join("def.json");
     std::fs::write(
         &def,
@@ -136,8 +135,8 @@ fn the_aws_cli_drives_a_callback_workflow() {
 #[test]
 fn boto3_gets_typed_exceptions_and_runs_an_activity_worker() {
     let dir = tempfile::tempdir().unwrap();
-    let s = server(&dir.path().join("data"));
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/boto3_worker.py");
+    let s = common::local(&dir.path().join("data"));
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/clients/boto3_worker.py");
     let out = Command::new("python3")
         .arg(script)
         .arg(&s.url)

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)] // helpers outside #[test] functions
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 
@@ -37,7 +37,7 @@ fn block(name: &str) -> Vec<String> {
 
 /// Runs one README command with `stepd` being this build's binary, from the repository's root.
 fn run(command: &str, endpoint: Option<&str>) -> String {
-    let bin = env!("CARGO_BIN_EXE_stepd");
+    let bin = common::STEPD;
     let mut line = command.replacen("stepd ", &format!("{bin} "), 1);
     let mut cmd = Command::new("/bin/sh");
     if let Some(url) = endpoint {
@@ -92,7 +92,7 @@ fn the_offline_examples_run() {
 #[test]
 fn the_job_and_schedule_examples_run_against_a_server() {
     let dir = tempfile::tempdir().unwrap();
-    let server = common::server(dir.path());
+    let server = common::local(dir.path());
     let mut outputs = Vec::new();
     for command in block("jobs").iter().chain(block("schedules").iter()) {
         outputs.push((command.clone(), run(command, Some(&server.url))));
@@ -129,7 +129,7 @@ fn the_job_and_schedule_examples_run_against_a_server() {
 #[test]
 fn the_aws_cli_examples_run_against_a_server() {
     let dir = tempfile::tempdir().unwrap();
-    let server = common::server(dir.path());
+    let server = common::local(dir.path());
     let mut last = String::new();
     for command in block("aws") {
         last = run(&command, Some(&server.url));

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 fn stepd(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stepd"))
+    let mut child = Command::new(crate::common::STEPD)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

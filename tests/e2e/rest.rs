@@ -7,28 +7,10 @@
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 
-mod common;
-use common::server;
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into()
-}
+use crate::common;
 
 fn send(method: &str, url: &str, body: &str) -> (u16, Value) {
-    let req = ureq::http::Request::builder()
-        .method(method)
-        .uri(url)
-        .body(body.to_string())
-        .unwrap();
-    let mut resp = agent().run(req).unwrap();
-    let text = resp.body_mut().read_to_string().unwrap();
-    (
-        resp.status().as_u16(),
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    common::http(method, url, body)
 }
 
 const JOB: &str = r#"{"StartAt": "Queue", "States": {
@@ -40,7 +22,7 @@ const JOB: &str = r#"{"StartAt": "Queue", "States": {
 #[test]
 fn upload_start_follow_and_answer_over_rest() {
     let dir = tempfile::tempdir().unwrap();
-    let s = server(dir.path());
+    let s = common::local(dir.path());
     let url = s.url.clone();
 
     let (status, doc) = send("GET", &format!("{url}/openapi.json"), "");
@@ -86,7 +68,7 @@ fn upload_start_follow_and_answer_over_rest() {
     // Follow the execution while the token is answered.
     let events_url = format!("{url}/state-machines/job/executions/one/events");
     let follower = std::thread::spawn(move || {
-        let mut resp = agent().get(&events_url).call().unwrap();
+        let mut resp = common::agent().get(&events_url).call().unwrap();
         assert_eq!(resp.status().as_u16(), 200);
         let mut events = Vec::new();
         for line in BufReader::new(resp.body_mut().as_reader()).lines() {

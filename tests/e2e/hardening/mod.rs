@@ -4,8 +4,6 @@
 #![allow(clippy::unwrap_used)] // test helpers
 
 mod api;
-#[path = "../common/mod.rs"]
-mod common;
 
 mod auth;
 mod definitions;

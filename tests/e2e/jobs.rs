@@ -7,7 +7,7 @@
 
 #![allow(clippy::unwrap_used)] // helpers outside #[test] functions
 
-mod common;
+use crate::common::{self, rest};
 
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -41,42 +41,6 @@ fn capacity(cluster: &str) -> (i64, i64) {
     match cluster {
         "small" => (2000, 1024),
         _ => (4000, 6144),
-    }
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into()
-}
-
-fn rest(method: &str, url: &str, body: Option<&Value>) -> (u16, Value) {
-    let agent = agent();
-    let result = match (method, body) {
-        ("GET", _) => agent.get(url).call(),
-        (_, Some(b)) => agent
-            .post(url)
-            .header("content-type", "application/json")
-            .send(b.to_string()),
-        (_, None) => agent.post(url).send(""),
-    };
-    match result {
-        Ok(mut r) => {
-            let status = r.status().as_u16();
-            let text = r
-                .body_mut()
-                .with_config()
-                .limit(64 << 20)
-                .read_to_string()
-                .unwrap_or_default();
-            (
-                status,
-                serde_json::from_str(&text).unwrap_or(Value::String(text)),
-            )
-        }
-        Err(e) => (0, Value::String(e.to_string())),
     }
 }
 

@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used)] // helpers outside #[test] functions
 
-mod common;
+use crate::common;
 
 use serde_json::{Value, json};
 use std::process::Command;
@@ -19,7 +19,7 @@ fn unknown_resources_are_warned_of_everywhere() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("typo.json");
     std::fs::write(&file, TYPO).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_stepd"))
+    let out = Command::new(common::STEPD)
         .arg("validate")
         .arg(&file)
         .output()
@@ -91,7 +91,7 @@ fn unknown_resources_are_warned_of_everywhere() {
 #[test]
 fn a_job_started_as_a_plain_execution_is_checked_too() {
     let dir = tempfile::tempdir().unwrap();
-    let s = common::server(dir.path());
+    let s = common::local(dir.path());
     let poller = "arn:aws:states:us-east-1:123456789012:stateMachine:stepd-job-poller";
     let wait_for = |name: &str| -> Value {
         let arn =

@@ -514,7 +514,7 @@ fn an_empty_secret_or_key_id_is_refused_at_startup() {
     for (keys, says) in [(r#"{"AKID": ""}"#, "secret"), (r#"{"": "s3cr3t"}"#, "id")] {
         let path = dir.path().join("keys.json");
         std::fs::write(&path, keys).unwrap();
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_stepd"))
+        let mut child = std::process::Command::new(crate::common::STEPD)
             .args(["serve", "--listen", "127.0.0.1:0", "--access-keys"])
             .arg(&path)
             .arg("--data")

@@ -26,7 +26,7 @@ const DEFINITION: &str = r#"{"StartAt": "Queue", "States": {
           "ItemProcessor": {"StartAt": "Item", "States": {"Item": {"Type": "Pass", "End": true}}}}}}]},
   "Done": {"Type": "Succeed"}}}"#;
 
-mod common;
+use crate::common;
 use common::server as start_server;
 
 /// One API call; `None` when the server is gone (the call may or may not have taken effect).
@@ -43,11 +43,7 @@ fn call(agent: &ureq::Agent, url: &str, op: &str, body: &Value) -> Option<(u16, 
 }
 
 fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .build()
-        .into()
+    common::agent_within(Duration::from_secs(10))
 }
 
 /// The token a running execution waits on, if any: the last TaskScheduled not yet answered.

@@ -4,32 +4,10 @@
 
 #![allow(clippy::unwrap_used)] // helpers outside #[test] functions
 
-mod common;
+use crate::common::{self, rest};
 
-use serde_json::{Value, json};
+use serde_json::json;
 use std::time::{Duration, Instant};
-
-fn rest(method: &str, url: &str, body: Option<&Value>) -> (u16, Value) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let result = match method {
-        "GET" => agent.get(url).call(),
-        "DELETE" => agent.delete(url).call(),
-        _ => agent
-            .post(url)
-            .header("content-type", "application/json")
-            .send(body.map(Value::to_string).unwrap_or_default()),
-    };
-    let mut r = result.unwrap();
-    let status = r.status().as_u16();
-    let text = r.body_mut().read_to_string().unwrap_or_default();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
 
 /// Fire times (ms) of the executions a schedule started, from their names.
 fn fires(url: &str, machine_arn: &str, schedule: &str) -> Vec<i64> {
@@ -146,7 +124,7 @@ fn schedules_fire_and_a_missed_fire_runs_once() {
         (409, Some("ConflictException")),
         "{v}"
     );
-    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_stepd"))
+    let cli = std::process::Command::new(common::STEPD)
         .args([
             "schedules",
             "create",

@@ -5,30 +5,11 @@
 
 use serde_json::{Value, json};
 
-mod common;
+use crate::common;
 use common::server;
 
-fn raw(url: &str, target: &str, body: &str) -> (u16, Value) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut resp = agent
-        .post(url)
-        .header("X-Amz-Target", target)
-        .header("Content-Type", "application/x-amz-json-1.0")
-        .send(body.to_string())
-        .unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.body_mut().read_to_string().unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
-
 fn call(url: &str, op: &str, body: Value) -> (u16, Value) {
-    raw(url, &format!("AWSStepFunctions.{op}"), &body.to_string())
+    common::aws_call(url, op, &body)
 }
 
 fn error_name(r: &(u16, Value)) -> (u16, &str) {
@@ -41,7 +22,7 @@ const CALLBACK: &str = r#"{"StartAt": "Ask", "States": {"Ask": {"Type": "Task",
 #[test]
 fn malformed_requests_get_aws_errors_not_500s() {
     let dir = tempfile::tempdir().unwrap();
-    let s = server(dir.path());
+    let s = common::local(dir.path());
     let url = &s.url;
     const SM: &str = "arn:aws:states:us-east-1:123456789012:stateMachine:none";
     const EX: &str = "arn:aws:states:us-east-1:123456789012:execution:none:e";
@@ -250,7 +231,7 @@ fn malformed_requests_get_aws_errors_not_500s() {
         ),
     ];
     for (target, body, status, name) in table {
-        let got = raw(url, target, body);
+        let got = common::aws_raw(url, target, body);
         assert_eq!(
             error_name(&got),
             (*status, *name),
@@ -313,7 +294,7 @@ fn malformed_requests_get_aws_errors_not_500s() {
 #[test]
 fn bad_callbacks_leave_the_execution_unharmed() {
     let dir = tempfile::tempdir().unwrap();
-    let s = server(dir.path());
+    let s = common::local(dir.path());
     let url = &s.url;
     let (_, sm) = call(
         url,
@@ -406,7 +387,7 @@ fn bad_callbacks_leave_the_execution_unharmed() {
 #[test]
 fn activity_workers_take_tasks_with_get_activity_task() {
     let dir = tempfile::tempdir().unwrap();
-    let s = server(dir.path());
+    let s = common::local(dir.path());
     let url = &s.url;
     let (status, a) = call(url, "CreateActivity", json!({"name": "crunch"}));
     assert_eq!(status, 200, "{a}");
@@ -592,7 +573,7 @@ fn deleting_a_state_machine_waits_for_its_running_executions_even_across_a_kill(
 #[test]
 fn region_and_account_are_configurable_and_history_can_leave_data_out() {
     let dir = tempfile::tempdir().unwrap();
-    let s = common::server_with(
+    let s = common::local_with(
         dir.path(),
         &[
             "--listen",
@@ -640,7 +621,7 @@ fn region_and_account_are_configurable_and_history_can_leave_data_out() {
 fn a_client_that_never_finishes_its_headers_is_disconnected() {
     use std::io::{Read, Write};
     let dir = tempfile::tempdir().unwrap();
-    let s = server(dir.path());
+    let s = common::local(dir.path());
     let addr = s.url.trim_start_matches("http://").to_string();
     let mut slow = std::net::TcpStream::connect(&addr).unwrap();
     slow.set_read_timeout(Some(std::time::Duration::from_secs(30)))

@@ -5,7 +5,7 @@
 
 use std::process::Command;
 
-mod common;
+use crate::common;
 use common::server_with;
 
 const KEY_ID: &str = "AKIDSTEPDTEST";
@@ -14,7 +14,7 @@ const SECRET: &str = "s3cr3t/with+symbols";
 #[test]
 fn listening_beyond_loopback_needs_access_keys() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_stepd"))
+    let out = Command::new(common::STEPD)
         .args(["serve", "--listen", "0.0.0.0:0", "--data"])
         .arg(dir.path())
         .output()
@@ -39,7 +39,7 @@ fn signed_clients_work_and_everyone_else_is_refused() {
     let s = keyed_server(dir.path(), "0.0.0.0:0");
     let url = s.url.replace("0.0.0.0", "127.0.0.1");
 
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/boto3_auth.py");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/clients/boto3_auth.py");
     let out = Command::new("python3")
         .args([script, &url, KEY_ID, SECRET])
         .output()
@@ -119,7 +119,7 @@ fn the_job_cli_signs_its_requests_for_a_server_with_keys() {
     let dir = tempfile::tempdir().unwrap();
     let s = keyed_server(dir.path(), "127.0.0.1:0");
     let cli = |args: &[&str], creds: Option<(&str, &str)>| {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_stepd"));
+        let mut cmd = Command::new(common::STEPD);
         // The endpoint goes before the job's own arguments (everything after `--` is its command).
         cmd.arg(args[0])
             .args(["--endpoint", &s.url])

@@ -369,7 +369,7 @@ fn server_on_small_disk(dir: &std::path::Path) -> Option<(Mount, Server, std::pa
     }
     let mount = Mount(disk.clone());
     let log = dir.join("stderr.log");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_stepd"))
+    let mut child = std::process::Command::new(crate::common::STEPD)
         .args(["serve", "--listen", "127.0.0.1:0", "--data"])
         .arg(disk.join("data"))
         .stdout(std::process::Stdio::piped())
