@@ -20,6 +20,8 @@ mod error;
 mod executions;
 mod express;
 mod follow;
+#[cfg(test)]
+mod harness;
 mod history;
 mod inspect;
 pub mod jobs;
@@ -39,6 +41,8 @@ mod timers;
 mod transition;
 mod versions;
 mod writer;
+#[cfg(test)]
+mod writer_tests;
 
 pub use aliases::{AliasRecord, split_alias};
 pub use error::Error;

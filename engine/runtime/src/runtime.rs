@@ -6,7 +6,6 @@ use crate::records;
 use crate::requests::{AliasOp, CatalogOp};
 use crate::writer::{Answer, Request, Writer};
 use serde_json::Value;
-use std::collections::HashMap;
 use std::sync::Arc;
 use stepd_core::Millis;
 use stepd_store::Store;
@@ -130,40 +129,17 @@ impl Runtime {
         let (changes, _) = tokio::sync::broadcast::channel(4096);
         let halted = Arc::new(std::sync::OnceLock::new());
         let (schedule_wake, schedule_due) = tokio::sync::watch::channel(None);
-        let mut writer = Writer {
-            halted: Arc::clone(&halted),
-            store: Arc::clone(&store),
-            clock: config.clock,
-            machines: HashMap::new(),
-            express: Arc::default(),
-            definitions: crate::definitions::Definitions::new(config.definition_cache),
-            live: HashMap::new(),
-            cache: config.cache.max(1),
-            uses: 0,
-            ended: std::collections::HashSet::new(),
-            activities: HashMap::new(),
-            adapters: {
-                // The place resource is the runtime's own: it reads and answers the job queue.
-                let mut adapters = config.adapters;
-                adapters.push(Arc::new(crate::jobs::PlaceTasks {
-                    requests: tx.clone(),
-                }));
-                adapters.into()
+        let mut writer = Writer::new(
+            Arc::clone(&store),
+            &config,
+            crate::writer::Wiring {
+                requests: tx.clone(),
+                timers: wake,
+                changes: changes.clone(),
+                halted: Arc::clone(&halted),
+                schedule_wake,
             },
-            retention: config.retention.as_millis() as Millis,
-            requests: tx.clone(),
-            timers: wake,
-            earliest: None,
-            changed: Vec::new(),
-            poisoned: Vec::new(),
-            changes: changes.clone(),
-            arns: arns.clone(),
-            seeds: (config.clock)() as u64,
-            jobs: crate::jobs::Index::default(),
-            jobs_config: config.jobs.clone(),
-            schedules: Default::default(),
-            schedule_wake,
-        };
+        );
         let adapters = Arc::clone(&writer.adapters);
         let definitions = writer.definitions.clone();
         let express = Arc::clone(&writer.express);

@@ -74,7 +74,53 @@ pub(crate) struct Writer {
     pub schedule_wake: tokio::sync::watch::Sender<Option<Millis>>,
 }
 
+/// The channels a writer talks on.
+pub(crate) struct Wiring {
+    /// Where the writer's own follow-ups (task answers, refused tokens) go back to it.
+    pub requests: mpsc::UnboundedSender<Request>,
+    pub timers: mpsc::UnboundedSender<Millis>,
+    pub changes: tokio::sync::broadcast::Sender<String>,
+    pub halted: Arc<std::sync::OnceLock<String>>,
+    pub schedule_wake: tokio::sync::watch::Sender<Option<Millis>>,
+}
+
 impl Writer {
+    /// A writer on `store` with nothing loaded yet (see `recovery`), the runtime's own adapter for the
+    /// job layer's place task added to the configured ones.
+    pub(crate) fn new(store: Arc<dyn Store>, config: &crate::Config, wiring: Wiring) -> Writer {
+        let mut adapters = config.adapters.clone();
+        adapters.push(Arc::new(crate::jobs::PlaceTasks {
+            requests: wiring.requests.clone(),
+        }));
+        Writer {
+            halted: wiring.halted,
+            store,
+            clock: config.clock,
+            machines: HashMap::new(),
+            express: Arc::default(),
+            definitions: crate::definitions::Definitions::new(config.definition_cache),
+            live: HashMap::new(),
+            cache: config.cache.max(1),
+            uses: 0,
+            ended: HashSet::new(),
+            activities: HashMap::new(),
+            adapters: adapters.into(),
+            retention: config.retention.as_millis() as Millis,
+            requests: wiring.requests,
+            timers: wiring.timers,
+            earliest: None,
+            changed: Vec::new(),
+            poisoned: Vec::new(),
+            changes: wiring.changes,
+            arns: records::Arns::new(&config.region, &config.account),
+            seeds: (config.clock)() as u64,
+            jobs: crate::jobs::Index::default(),
+            jobs_config: config.jobs.clone(),
+            schedules: Default::default(),
+            schedule_wake: wiring.schedule_wake,
+        }
+    }
+
     /// Runs until every sender is gone or a commit fails (see `halt`). The runtime's own requests (task
     /// answers, timers, sweeps) go first: they finish work already accepted, and are bounded by it.
     pub(crate) async fn run(
@@ -103,13 +149,7 @@ impl Writer {
                 }
             }
             let now = (self.clock)();
-            let mut batch = Batch::new();
-            let mut after = Vec::new();
-            for request in group {
-                self.handle(request, now, &mut batch, &mut after);
-            }
-            self.maybe_tick(now, &mut batch, &mut after);
-            self.quarantine(now, &mut batch, &mut after);
+            let (batch, after) = self.group(group, now);
             let store = Arc::clone(&self.store);
             let committed = if batch.is_empty() {
                 Ok(())
@@ -126,25 +166,42 @@ impl Writer {
                 self.halt(&e);
                 return;
             }
-            self.ended.clear();
-            let next = self.next_schedule();
-            self.schedule_wake.send_if_modified(|due| {
-                let changed = *due != next;
-                *due = next;
-                changed
-            });
-            for arn in self.changed.drain(..) {
-                // Nobody listening is fine.
-                let _ = self.changes.send(arn);
-            }
-            if let Some(due) = self.earliest.take() {
-                let _ = self.timers.send(due);
-            }
-            for a in after {
-                self.carry_out(a);
-            }
-            self.evict();
+            self.committed(after);
         }
+    }
+
+    /// Applies one group of requests at `now`: the batch to commit, and what to do once it is durable.
+    pub(crate) fn group(&mut self, requests: Vec<Request>, now: Millis) -> (Batch, Vec<After>) {
+        let mut batch = Batch::new();
+        let mut after = Vec::new();
+        for request in requests {
+            self.handle(request, now, &mut batch, &mut after);
+        }
+        self.maybe_tick(now, &mut batch, &mut after);
+        self.quarantine(now, &mut batch, &mut after);
+        (batch, after)
+    }
+
+    /// What follows a group's commit: wake the sleepers, announce the changes, answer and dispatch.
+    pub(crate) fn committed(&mut self, after: Vec<After>) {
+        self.ended.clear();
+        let next = self.next_schedule();
+        self.schedule_wake.send_if_modified(|due| {
+            let changed = *due != next;
+            *due = next;
+            changed
+        });
+        for arn in self.changed.drain(..) {
+            // Nobody listening is fine.
+            let _ = self.changes.send(arn);
+        }
+        if let Some(due) = self.earliest.take() {
+            let _ = self.timers.send(due);
+        }
+        for a in after {
+            self.carry_out(a);
+        }
+        self.evict();
     }
 
     /// Records why the writer stops and says so once on stderr (an operator must learn of it without a

@@ -241,12 +241,10 @@ fn retention_removes_finished_executions_and_the_file_stops_growing() {
                 arns.push(rt.start_execution(&sm, &format!("r{round}-{i}"), json!({})).await.unwrap());
             }
             // Wait (bounded) until the sweep has removed this round.
-            for _ in 0..500 {
-                if arns.iter().all(|a| matches!(rt.describe_execution(a), Err(Error::ExecutionDoesNotExist(_)))) {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
+            common::until(&rt, "the sweep removes the round", || {
+                arns.iter().all(|a| matches!(rt.describe_execution(a), Err(Error::ExecutionDoesNotExist(_))))
+            })
+            .await;
             for a in &arns {
                 assert!(matches!(rt.describe_execution(a), Err(Error::ExecutionDoesNotExist(_))), "{a} outlived retention");
                 assert!(matches!(rt.history(a), Err(Error::ExecutionDoesNotExist(_))), "its history went with it");
@@ -279,17 +277,13 @@ fn a_timed_out_tasks_token_answers_task_timed_out() {
         let sm = rt.register("timeout", &def.to_string()).await.unwrap();
         let arn = rt.start_execution(&sm, "t1", json!({})).await.unwrap();
         let token = rt.pending_tokens().unwrap().remove(0);
-        for _ in 0..300 {
-            if rt
-                .history(&arn)
+        common::until(&rt, "the task times out", || {
+            rt.history(&arn)
                 .unwrap()
                 .iter()
                 .any(|e| e["type"] == "TaskTimedOut")
-            {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        })
+        .await;
         assert!(matches!(
             rt.send_task_success(&token, json!({})).await,
             Err(Error::TaskTimedOut(_))

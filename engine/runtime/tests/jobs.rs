@@ -160,12 +160,10 @@ fn a_job_too_big_for_every_cluster_fails_and_ended_jobs_go_with_retention() {
         );
         // After the retention period the job's record goes with its execution.
         assert!(rt.job("huge").unwrap().is_some());
-        for _ in 0..1000 {
-            if rt.job("huge").unwrap().is_none() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        common::until(&rt, "the ended job goes with retention", || {
+            rt.job("huge").unwrap().is_none()
+        })
+        .await;
         assert!(
             rt.job("huge").unwrap().is_none(),
             "the ended job outlived retention"

@@ -68,19 +68,19 @@ fn parked_executions_are_rebuilt_from_the_store_on_every_request() {
         let mut answered = 100;
         for arn in &arns {
             // Wait until the timer fired and the Map's two callbacks are out.
-            for _ in 0..500 {
-                if rt
-                    .history(arn)
-                    .unwrap()
-                    .iter()
-                    .filter(|e| e["type"] == "TaskScheduled")
-                    .count()
-                    == 3
-                {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
+            common::until(
+                &rt,
+                "the timer fired and the Map's callbacks are out",
+                || {
+                    rt.history(arn)
+                        .unwrap()
+                        .iter()
+                        .filter(|e| e["type"] == "TaskScheduled")
+                        .count()
+                        == 3
+                },
+            )
+            .await;
         }
         answer_all(&rt, &mut answered).await;
         for arn in &arns {
@@ -166,12 +166,10 @@ fn adapter_tasks_are_delivered_again_after_a_crash_with_the_same_key() {
         let rt = open(&path, with(None));
         let sm = rt.register("work", WORK).await.unwrap();
         let arn = rt.start_execution(&sm, "w", json!({"n": 1})).await.unwrap();
-        for _ in 0..200 {
-            if !keys.lock().unwrap().is_empty() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        common::until(&rt, "the adapter is called", || {
+            !keys.lock().unwrap().is_empty()
+        })
+        .await;
         arn
     }); // crash while the adapter works
     assert_eq!(

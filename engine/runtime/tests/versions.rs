@@ -6,7 +6,6 @@
 
 use serde_json::{Value, json};
 use std::sync::Arc;
-use std::time::Duration;
 use stepd_runtime::{Config, Error, Runtime};
 use stepd_store::RedbStore;
 
@@ -23,15 +22,11 @@ fn definition(said: &str) -> String {
 }
 
 async fn output(rt: &Runtime, arn: &str) -> Value {
-    for _ in 0..500 {
-        let r = rt.describe_execution(arn).unwrap();
-        if let Some(stepd_core::Outcome::Succeeded { output }) = r.outcome {
-            return output;
-        }
-        assert_eq!(r.status(), "RUNNING", "{r:?}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
+    let r = common::settled(rt, arn).await;
+    match r.outcome {
+        Some(stepd_core::Outcome::Succeeded { output }) => output,
+        _ => panic!("{arn} did not succeed: {r:?}"),
     }
-    panic!("{arn} did not finish");
 }
 
 #[test]

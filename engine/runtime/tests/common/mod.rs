@@ -24,16 +24,27 @@ pub fn open(path: &Path, config: Config) -> Runtime {
     Runtime::start(Arc::new(RedbStore::open(path).unwrap()), config).unwrap()
 }
 
-/// Waits (bounded) until the execution has left RUNNING; its record then.
-pub async fn settled(rt: &Runtime, arn: &str) -> ExecutionRecord {
-    for _ in 0..1000 {
-        let r = rt.describe_execution(arn).unwrap();
-        if r.status() != "RUNNING" {
-            return r;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
+/// Waits until `done()` holds: it looks again after each commit the runtime announces, and at least every
+/// 100 ms for what no commit announces (a retention sweep); it fails after 10 seconds.
+pub async fn until(rt: &Runtime, what: &str, mut done: impl FnMut() -> bool) {
+    let mut changes = rt.subscribe();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !done() {
+        let now = tokio::time::Instant::now();
+        assert!(now < deadline, "not within 10 s: {what}");
+        let _ = tokio::time::timeout(
+            (deadline - now).min(Duration::from_millis(100)),
+            changes.recv(),
+        )
+        .await;
     }
-    panic!("{arn} did not finish");
+}
+
+/// Waits (as `until`) for the execution to leave RUNNING; its record then.
+pub async fn settled(rt: &Runtime, arn: &str) -> ExecutionRecord {
+    let running = || rt.describe_execution(arn).unwrap().status() == "RUNNING";
+    until(rt, &format!("{arn} finishes"), || !running()).await;
+    rt.describe_execution(arn).unwrap()
 }
 
 /// History ids are 1, 2, 3, … with no gap and no duplicate.
