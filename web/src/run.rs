@@ -80,8 +80,7 @@ fn execute(args: &Args) -> Result<(String, bool)> {
         .file_stem()
         .map_or("local".into(), |s| s.to_string_lossy().replace('.', "-"));
     let start = now();
-    let seed = (start as u64).rotate_left(17)
-        ^ u64::from(std::process::id()).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let seed = stepd_runtime::fresh_seed(start as u64);
     let name = format!("{:016x}", seed.wrapping_mul(0xBF58_476D_1CE4_E5B9));
     let exec = Execution::new(
         Arc::new(def),
@@ -126,7 +125,7 @@ impl drive::Host for Mocked {
                 "No mock for the state '{}' (resource {}): stepd run executes Tasks only through --mock",
                 inv.state, inv.resource
             );
-            let error = "States.TaskFailed".into();
+            let error = stepd_core::names::TASK_FAILED.into();
             driver.schedule(
                 t,
                 Event::TaskFailed {

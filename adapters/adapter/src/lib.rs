@@ -45,21 +45,9 @@ pub struct Task {
     pub timeout_seconds: Option<u64>,
 }
 
-/// The ASL error a task ended with: it drives the state's Retry and Catch.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TaskError {
-    pub error: String,
-    pub cause: String,
-}
-
-impl TaskError {
-    pub fn new(error: impl Into<String>, cause: impl Into<String>) -> TaskError {
-        TaskError {
-            error: error.into(),
-            cause: cause.into(),
-        }
-    }
-}
+/// The ASL error a task ended with: it drives the state's Retry and Catch. It is the engine's own
+/// `Failure` (error name and cause); `names` spells the `States.*` errors.
+pub use stepd_core::{Failure as TaskError, names};
 
 /// What an invocation resolves to: the task's result, or its error.
 pub type TaskFuture = Pin<Box<dyn Future<Output = Result<Value, TaskError>> + Send>>;
@@ -102,7 +90,7 @@ pub fn start(adapters: &[Arc<dyn Adapter>], task: Task) -> TaskFuture {
                 "No adapter runs the resource '{}' on this server",
                 task.resource
             );
-            Box::pin(async move { Err(TaskError::new("States.TaskFailed", cause)) })
+            Box::pin(async move { Err(TaskError::new(names::TASK_FAILED, cause)) })
         }
     }
 }

@@ -66,7 +66,7 @@ impl ClusterTasks {
 fn field_str<'a>(input: &'a Value, field: &str) -> Result<&'a str, TaskError> {
     input.get(field).and_then(Value::as_str).ok_or_else(|| {
         TaskError::new(
-            "States.Runtime",
+            crate::names::RUNTIME,
             format!("The task input has no string field '{field}'"),
         )
     })
@@ -207,7 +207,7 @@ impl Adapter for ClusterTasks {
                 }
                 "capacity" => Ok(capacity(&this, input).await),
                 _ => Err(TaskError::new(
-                    "States.TaskFailed",
+                    crate::names::TASK_FAILED,
                     format!("No adapter runs the resource '{}'", task.resource),
                 )),
             }

@@ -75,7 +75,7 @@ fn socket(why: &str) -> TaskError {
 }
 
 fn invalid(why: String) -> TaskError {
-    failed("States.Runtime", why)
+    failed(stepd_adapter::names::RUNTIME, why)
 }
 
 /// Builds the request the task's parameters describe.

@@ -9,15 +9,19 @@ pub struct Failure {
     pub cause: String,
 }
 
-pub(crate) const ALL: &str = "States.ALL";
-pub(crate) const TASK_FAILED: &str = "States.TaskFailed";
-pub(crate) const TIMEOUT: &str = "States.Timeout";
-pub(crate) const HEARTBEAT_TIMEOUT: &str = "States.HeartbeatTimeout";
-pub(crate) const RUNTIME: &str = "States.Runtime";
-pub(crate) const DATA_LIMIT: &str = "States.DataLimitExceeded";
-pub(crate) const QUERY: &str = "States.QueryEvaluationError";
-pub(crate) const NO_CHOICE: &str = "States.NoChoiceMatched";
-pub(crate) const TOLERATED: &str = "States.ExceedToleratedFailureThreshold";
+/// The `States.*` error names, spelled once for the engine, the runtime and the adapters.
+pub mod names {
+    pub const ALL: &str = "States.ALL";
+    pub const TASK_FAILED: &str = "States.TaskFailed";
+    pub const TIMEOUT: &str = "States.Timeout";
+    pub const HEARTBEAT_TIMEOUT: &str = "States.HeartbeatTimeout";
+    pub const RUNTIME: &str = "States.Runtime";
+    pub const DATA_LIMIT: &str = "States.DataLimitExceeded";
+    pub const QUERY: &str = "States.QueryEvaluationError";
+    pub const NO_CHOICE: &str = "States.NoChoiceMatched";
+    pub const TOLERATED: &str = "States.ExceedToleratedFailureThreshold";
+}
+pub(crate) use names::*;
 
 impl Failure {
     pub fn new(error: impl Into<String>, cause: impl Into<String>) -> Self {

@@ -33,7 +33,7 @@ pub use driver::Driver;
 pub use event::{Effect, Event, Invocation, Outcome, Transition};
 pub use execution::{Error, Execution, MAX_HISTORY_EVENTS, MAX_TRANSITION_BYTES};
 pub use exprs::Exprs;
-pub use failure::Failure;
+pub use failure::{Failure, names};
 pub use fanout::MAX_FANOUT_BYTES;
 pub use history::{Details, HistoryEvent, Kind as HistoryKind};
 pub use task::is_activity;

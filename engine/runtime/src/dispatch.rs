@@ -34,7 +34,7 @@ pub(crate) fn dispatch(
             match stepd_asl::limits::measure(&output).problem() {
                 None => Ok(output),
                 Some(why) => Err(crate::TaskError {
-                    error: "States.DataLimitExceeded".into(),
+                    error: stepd_core::names::DATA_LIMIT.into(),
                     cause: format!("The task returned a result that cannot be passed on: {why}."),
                 }),
             }

@@ -367,8 +367,9 @@ impl Writer {
     }
 }
 
-/// A seed from the OS's randomness (std seeds its hasher keys from it) mixed with `salt`.
-pub(crate) fn fresh_seed(salt: u64) -> u64 {
+/// A seed from the OS's randomness (std seeds its hasher keys from it) mixed with `salt`: the one way an
+/// execution's seed (its jitter, its UUIDs, its alias routing) is made.
+pub fn fresh_seed(salt: u64) -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u64(salt);

@@ -52,13 +52,13 @@ pub(crate) async fn run(
     let outcome = match drive::drive(&mut driver, &mut host).await {
         drive::End::Finished(outcome) => outcome,
         drive::End::Broken(e) => Outcome::Failed {
-            error: "States.Runtime".into(),
+            error: stepd_core::names::RUNTIME.into(),
             cause: e.to_string(),
         },
         // Nothing due and nothing running cannot last (every task answers, and the deadline is a timer of
         // the host's own), but if it did the deadline would be what ends it.
         drive::End::Stopped(PastDeadline) | drive::End::Stalled => Outcome::TimedOut {
-            error: "States.Timeout".into(),
+            error: stepd_core::names::TIMEOUT.into(),
             cause: "The Express execution ran past its five minutes".into(),
         },
     };

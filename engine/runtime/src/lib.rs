@@ -46,6 +46,7 @@ mod writer_tests;
 
 pub use aliases::{AliasRecord, split_alias};
 pub use error::Error;
+pub use executions::fresh_seed;
 pub use express::SyncOutcome;
 pub use follow::Follower;
 pub use history::{HistoryPage, HistoryQuery, PAGE_BYTES};

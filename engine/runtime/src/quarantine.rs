@@ -50,7 +50,7 @@ impl Writer {
                 continue;
             }
             let outcome = Outcome::Failed {
-                error: "States.Runtime".into(),
+                error: stepd_core::names::RUNTIME.into(),
                 cause: format!(
                     "stepd could not continue this execution and stopped it: {}",
                     p.why

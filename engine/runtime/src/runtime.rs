@@ -369,12 +369,7 @@ impl Runtime {
         let id = definition_id.unwrap_or(m.definition_id);
         let compiled = self.definitions.get(&*self.store, &id)?;
         let now = (self.clock)();
-        let seed = {
-            use std::hash::{BuildHasher, Hasher};
-            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-            h.write_i64(now);
-            h.finish()
-        };
+        let seed = crate::executions::fresh_seed(now as u64);
         let mut identity = stepd_core::Identity::local(&m.name, name, now);
         identity.state_machine_arn = base;
         if !m.role_arn.is_empty() {

@@ -210,8 +210,14 @@ fn item_reader(o: &mut Obj<'_>, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> O
 fn item_batcher(o: &mut Obj<'_>, ql: QueryLanguage, d: &mut Vec<Diagnostic>) -> Option<BatchSpec> {
     let mut r = o.object("ItemBatcher", d)?;
     let max_items_per_batch = fields::dyn_uint(&mut r, "MaxItemsPerBatch", 0, u64::MAX, ql, d);
-    let max_input_bytes_per_batch =
-        fields::dyn_uint(&mut r, "MaxInputBytesPerBatch", 0, 262_144, ql, d);
+    let max_input_bytes_per_batch = fields::dyn_uint(
+        &mut r,
+        "MaxInputBytesPerBatch",
+        0,
+        crate::limits::MAX_PAYLOAD_BYTES as u64,
+        ql,
+        d,
+    );
     let batch_input = fields::object_template(&mut r, "BatchInput", ql, d);
     r.finish(d);
     Some(BatchSpec {

@@ -35,7 +35,7 @@ impl Adapter for PlaceTasks {
         let requests = self.requests.clone();
         Box::pin(async move {
             let (reply, answer) = oneshot::channel();
-            let gone = || TaskError::new("States.TaskFailed", "the server is stopping");
+            let gone = || TaskError::new(stepd_core::names::TASK_FAILED, "the server is stopping");
             requests
                 .send(Request::Place {
                     input: task.input,
@@ -96,7 +96,7 @@ impl Writer {
             .and_then(Value::as_array)
             .ok_or_else(|| {
                 TaskError::new(
-                    "States.Runtime",
+                    stepd_core::names::RUNTIME,
                     "The place task's input needs 'capacity': the clusters the capacity task read",
                 )
             })?;
