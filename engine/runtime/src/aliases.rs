@@ -122,7 +122,7 @@ impl Writer {
         };
         m.aliases.insert(name.to_string(), alias);
         let bytes = records::to_bytes(&*m)?;
-        batch.put(Table::StateMachines, records::name_key(machine), bytes);
+        batch.put(Table::StateMachines, records::str_key(machine), bytes);
         Ok(arn)
     }
 
@@ -153,7 +153,7 @@ impl Writer {
         }
         alias.updated = now;
         let bytes = records::to_bytes(&*m)?;
-        batch.put(Table::StateMachines, records::name_key(machine), bytes);
+        batch.put(Table::StateMachines, records::str_key(machine), bytes);
         Ok(now)
     }
 
@@ -166,7 +166,7 @@ impl Writer {
         };
         if m.aliases.remove(name).is_some() {
             let bytes = records::to_bytes(&*m)?;
-            batch.put(Table::StateMachines, records::name_key(machine), bytes);
+            batch.put(Table::StateMachines, records::str_key(machine), bytes);
         }
         Ok(())
     }

@@ -78,7 +78,7 @@ impl Writer {
                 reply_after(after, reply, result);
             }
             CatalogOp::DeleteActivity { arn, reply } => {
-                batch.delete(Table::Activities, records::name_key(&arn));
+                batch.delete(Table::Activities, records::str_key(&arn));
                 reply_after(after, reply, Ok(()));
             }
         }
@@ -124,7 +124,7 @@ impl Writer {
         }
         let arn = self.arns.activity(&name);
         // Creating an existing activity again answers it unchanged (AWS is idempotent here).
-        let key = records::name_key(&arn);
+        let key = records::str_key(&arn);
         let exists = match batch.latest(Table::Activities, &key) {
             Some(pending) => pending.is_some(),
             None => self.store.get(Table::Activities, &key)?.is_some(),
@@ -186,7 +186,7 @@ impl Writer {
         };
         batch.put(
             Table::StateMachines,
-            records::name_key(&arn),
+            records::str_key(&arn),
             records::to_bytes(&record)?,
         );
         if express && let Ok(mut set) = self.express.write() {

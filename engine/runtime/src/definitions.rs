@@ -130,7 +130,7 @@ impl Definitions {
 /// The text of a stored definition.
 pub(crate) fn text(store: &dyn Store, id: &str) -> Result<String, Error> {
     let bytes = store
-        .get(Table::Definitions, &records::name_key(id))?
+        .get(Table::Definitions, &records::str_key(id))?
         .ok_or_else(|| Error::Corrupt(format!("definition {id} is missing")))?;
     String::from_utf8(bytes).map_err(|e| Error::Corrupt(e.to_string()))
 }
@@ -156,7 +156,7 @@ impl crate::writer::Writer {
     ) {
         batch.put(
             Table::Definitions,
-            records::name_key(id),
+            records::str_key(id),
             text.as_bytes().to_vec(),
         );
         self.definitions
@@ -182,7 +182,7 @@ mod tests {
         for t in &texts {
             batch.put(
                 Table::Definitions,
-                records::name_key(&id_of(t)),
+                records::str_key(&id_of(t)),
                 t.as_bytes().to_vec(),
             );
         }

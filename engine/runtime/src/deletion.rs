@@ -17,7 +17,7 @@ impl Writer {
         record.deleting = true;
         batch.put(
             Table::StateMachines,
-            records::name_key(arn),
+            records::str_key(arn),
             records::to_bytes(&*record)?,
         );
         self.forget_machine_if_idle(arn, batch);
@@ -65,7 +65,7 @@ impl Writer {
             if let Ok(mut set) = self.express.write() {
                 set.remove(arn);
             }
-            batch.delete(Table::StateMachines, records::name_key(arn));
+            batch.delete(Table::StateMachines, records::str_key(arn));
         }
     }
 }

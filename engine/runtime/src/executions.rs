@@ -324,7 +324,7 @@ impl Writer {
         let unknown = || Error::TaskDoesNotExist(token.to_string());
         // A token parked earlier in this group is in the batch, not yet in the store (the batch is read
         // only then: it is long, and callbacks are many).
-        let key = records::name_key(token);
+        let key = records::str_key(token);
         let bytes = match self.store.get(Table::Tokens, &key)? {
             Some(stored) => Some(stored),
             None => batch
@@ -359,8 +359,8 @@ impl Writer {
         };
         if !matches!(event, Event::TaskHeartbeat { .. }) {
             live.parked.tokens.remove(&task);
-            batch.delete(Table::Tokens, records::name_key(token));
-            batch.delete(Table::ActivityTasks, records::name_key(token));
+            batch.delete(Table::Tokens, records::str_key(token));
+            batch.delete(Table::ActivityTasks, records::str_key(token));
         }
         self.apply(&execution, event, now, batch, after);
         Ok(())

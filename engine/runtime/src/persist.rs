@@ -55,7 +55,7 @@ pub(crate) fn persist(
                     let activity =
                         stepd_core::is_activity(&inv.resource).then(|| inv.resource.clone());
                     if let Some(a) = &activity {
-                        batch.put(Table::ActivityTasks, records::name_key(&token), Vec::new());
+                        batch.put(Table::ActivityTasks, records::str_key(&token), Vec::new());
                         out.after.push(After::Activity {
                             activity: a.clone(),
                             token: token.clone(),
@@ -71,7 +71,7 @@ pub(crate) fn persist(
                     };
                     batch.put(
                         Table::Tokens,
-                        records::name_key(&token),
+                        records::str_key(&token),
                         records::to_bytes(&target)?,
                     );
                     if inv.resource == crate::jobs::QUEUE_RESOURCE {
@@ -131,10 +131,10 @@ pub(crate) fn persist(
                     };
                     batch.put(
                         Table::Tokens,
-                        records::name_key(&token),
+                        records::str_key(&token),
                         records::to_bytes(&target)?,
                     );
-                    batch.delete(Table::ActivityTasks, records::name_key(&token));
+                    batch.delete(Table::ActivityTasks, records::str_key(&token));
                     parked.expired.push(token);
                 } else if parked.tasks.remove(&task) {
                     match invoked.remove(&task) {
@@ -225,7 +225,7 @@ mod tests {
             vec![
                 (Table::Journal, records::seq_key(ARN, 3), true),
                 (Table::Outbox, records::seq_key(ARN, 1), true),
-                (Table::Tokens, records::name_key("tok"), true),
+                (Table::Tokens, records::str_key("tok"), true),
                 (Table::Timers, records::timer_key(900, ARN, 7), true),
                 (Table::Timers, records::timer_key(400, ARN, 8), true),
                 (Table::Running, records::running_key(MACHINE, ARN), true),
@@ -262,12 +262,12 @@ mod tests {
         assert!(matches!(p.after.first(), Some(After::Activity { token, .. }) if token == "t1"));
         assert!(
             p.batch
-                .latest(Table::ActivityTasks, &records::name_key("t1"))
+                .latest(Table::ActivityTasks, &records::str_key("t1"))
                 .is_some()
         );
         let target: TokenTarget = records::from_bytes(
             p.batch
-                .latest(Table::Tokens, &records::name_key("t1"))
+                .latest(Table::Tokens, &records::str_key("t1"))
                 .unwrap()
                 .unwrap(),
         )
@@ -323,7 +323,7 @@ mod tests {
         );
         let expired: TokenTarget = records::from_bytes(
             p.batch
-                .latest(Table::Tokens, &records::name_key("old"))
+                .latest(Table::Tokens, &records::str_key("old"))
                 .unwrap()
                 .unwrap(),
         )

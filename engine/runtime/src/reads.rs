@@ -69,7 +69,7 @@ impl Runtime {
             .store
             .get(
                 Table::Definitions,
-                &records::name_key(&version.definition_id),
+                &records::str_key(&version.definition_id),
             )?
             .ok_or_else(|| Error::Corrupt(format!("definition of {arn} is missing")))?;
         let text = String::from_utf8(text).map_err(|e| Error::Corrupt(e.to_string()))?;
@@ -106,7 +106,7 @@ impl Runtime {
     pub fn state_machine(&self, arn: &str) -> Result<crate::records::StateMachineRecord, Error> {
         match self
             .store
-            .get(Table::StateMachines, &records::name_key(arn))?
+            .get(Table::StateMachines, &records::str_key(arn))?
         {
             Some(b) => records::from_bytes(&b),
             None => Err(Error::StateMachineDoesNotExist(arn.to_string())),
@@ -205,7 +205,7 @@ impl Runtime {
 
     /// One activity, if it is registered.
     pub fn activity(&self, arn: &str) -> Result<Option<crate::records::ActivityRecord>, Error> {
-        match self.store.get(Table::Activities, &records::name_key(arn))? {
+        match self.store.get(Table::Activities, &records::str_key(arn))? {
             Some(b) => records::from_bytes(&b).map(Some),
             None => Ok(None),
         }

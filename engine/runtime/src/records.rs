@@ -200,8 +200,9 @@ pub struct ActivityRecord {
     pub tags: crate::Tags,
 }
 
-pub(crate) fn name_key(name: &str) -> Vec<u8> {
-    Key::new().str(name).into_bytes()
+/// A key of one string: a state machine or activity ARN, a job id, a task token, a schedule name.
+pub(crate) fn str_key(s: &str) -> Vec<u8> {
+    Key::new().str(s).into_bytes()
 }
 
 /// AWS's rule for state machine, execution and activity names: 1–80 characters, no whitespace, no

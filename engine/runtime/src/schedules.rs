@@ -164,7 +164,7 @@ impl Writer {
         };
         batch.put(
             Table::Schedules,
-            records::name_key(&record.name),
+            records::str_key(&record.name),
             records::to_bytes(&record)?,
         );
         self.schedules.insert(
@@ -183,7 +183,7 @@ impl Writer {
                 "Schedule {name} does not exist."
             )));
         }
-        batch.delete(Table::Schedules, records::name_key(name));
+        batch.delete(Table::Schedules, records::str_key(name));
         Ok(())
     }
 
@@ -240,7 +240,7 @@ impl Writer {
             records::put(
                 batch,
                 Table::Schedules,
-                records::name_key(&name),
+                records::str_key(&name),
                 &kept.record,
             );
         }
@@ -279,7 +279,7 @@ impl Runtime {
     }
 
     pub fn schedule(&self, name: &str) -> Result<ScheduleRecord, Error> {
-        match self.store.get(Table::Schedules, &records::name_key(name))? {
+        match self.store.get(Table::Schedules, &records::str_key(name))? {
             Some(b) => records::from_bytes(&b),
             None => Err(Error::ResourceNotFound(format!(
                 "Schedule {name} does not exist."

@@ -22,7 +22,7 @@ impl Writer {
         remove: &[String],
         batch: &mut Batch,
     ) -> Result<(), Error> {
-        let key = records::name_key(arn);
+        let key = records::str_key(arn);
         if let Some(record) = self.machines.get_mut(arn) {
             let tags = merged(&record.tags, add, remove, arn)?;
             record.tags = tags;

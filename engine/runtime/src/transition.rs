@@ -125,8 +125,8 @@ impl Writer {
         batch.delete(Table::Running, records::running_key(&machine, arn));
         batch.put(Table::Finished, records::timer_key(now, arn, 0), Vec::new());
         for token in parked.tokens.values().chain(&parked.expired) {
-            batch.delete(Table::Tokens, records::name_key(token));
-            batch.delete(Table::ActivityTasks, records::name_key(token));
+            batch.delete(Table::Tokens, records::str_key(token));
+            batch.delete(Table::ActivityTasks, records::str_key(token));
         }
         for (timer, due) in &parked.timers {
             batch.delete(Table::Timers, records::timer_key(*due, arn, *timer));

@@ -132,7 +132,7 @@ impl Writer {
         let m = self.active(arn)?;
         m.last_version = version;
         let bytes = records::to_bytes(&*m)?;
-        batch.put(Table::StateMachines, records::name_key(arn), bytes);
+        batch.put(Table::StateMachines, records::str_key(arn), bytes);
         Ok(record)
     }
 
@@ -162,7 +162,7 @@ impl Writer {
         m.updated = Some(now);
         let revision_id = m.definition_id.clone();
         let bytes = records::to_bytes(&*m)?;
-        batch.put(Table::StateMachines, records::name_key(arn), bytes);
+        batch.put(Table::StateMachines, records::str_key(arn), bytes);
         let version_arn = match publish {
             Some(description) => Some(self.publish(arn, None, description, now, batch)?.arn),
             None => None,

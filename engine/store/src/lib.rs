@@ -22,26 +22,27 @@ use std::ops::Bound;
 /// The tables. Key layouts (built with `Key`) are documented in ARCHITECTURE.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Table {
-    /// State machine ARN → record (name, current definition, type, role, timestamps).
+    /// State machine ARN → record (name, current definition, type, role, timestamps, tags, aliases).
     StateMachines,
-    /// (state machine ARN, version number) → published definition.
+    /// (state machine name, version number) → published version record (its definition id).
     Versions,
-    /// Execution ARN → record (status, input, output, error, times).
+    /// Execution short id (`machine:name`, its ARN after `:execution:`) → record (status, input, output,
+    /// error, times).
     Executions,
-    /// (state machine ARN, execution ARN) → what the writer keeps beside a RUNNING execution (its journal
+    /// (state machine name, execution short id) → what the writer keeps beside a RUNNING execution (its journal
     /// length, outstanding tokens, timers and adapter tasks), so a parked execution can leave memory.
     Running,
-    /// (state machine ARN, start time, execution ARN) → nothing: ListExecutions' index, newest last.
+    /// (state machine name, start time, execution short id) → nothing: ListExecutions' index, newest last.
     MachineExecutions,
     /// Definition id (a hash of its text) → definition text: what each execution runs with.
     Definitions,
-    /// (execution ARN, sequence) → an input event the interpreter applied (replay rebuilds from these).
+    /// (execution short id, sequence) → an input event the interpreter applied (replay rebuilds from these).
     Journal,
-    /// (execution ARN, sequence) → an effect committed but not yet carried out.
+    /// (execution short id, task) → an adapter invocation committed but not yet answered.
     Outbox,
-    /// (due time, execution ARN, timer key) → nothing: durable timers in due order.
+    /// (due time, execution short id, timer key) → nothing: durable timers in due order.
     Timers,
-    /// Task token → (execution ARN, task key).
+    /// Task token → (execution, task key; activity and input for activity tasks).
     Tokens,
     /// Activity ARN → record.
     Activities,
@@ -55,7 +56,8 @@ pub enum Table {
     ActiveJobs,
     /// (end time, job id) → nothing: ended jobs in the order retention removes them.
     JobsEnded,
-    /// (stop time, execution ARN) → nothing: finished executions in the order retention removes them.
+    /// (stop time, execution short id, 0) → nothing: finished executions in the order retention removes
+    /// them.
     Finished,
 }
 

@@ -18,7 +18,7 @@ fn cluster_final(state: &str) -> bool {
 impl Writer {
     /// Stores a job's record in the batch (and in the active set while it has not ended).
     pub(crate) fn put_job(&self, job: &JobRecord, batch: &mut Batch) {
-        let key = records::name_key(&job.spec.id);
+        let key = records::str_key(&job.spec.id);
         records::put(batch, Table::Jobs, key.clone(), job);
         if job.state.is_final() {
             batch.delete(Table::ActiveJobs, key);
@@ -51,7 +51,7 @@ impl Writer {
                 return;
             }
         };
-        let key = records::name_key(&spec.id);
+        let key = records::str_key(&spec.id);
         let taken = self.jobs.active.contains_key(&spec.id)
             || match batch.latest(Table::Jobs, &key) {
                 Some(pending) => pending.is_some(),
@@ -239,7 +239,7 @@ pub(crate) fn sweep(w: &Writer, before: Millis, max: usize, batch: &mut Batch) {
     for (key, _) in old {
         let mut r = KeyReader::new(&key);
         if let (Some(_), Some(id)) = (r.i64(), r.str()) {
-            batch.delete(Table::Jobs, records::name_key(&id));
+            batch.delete(Table::Jobs, records::str_key(&id));
         }
         batch.delete(Table::JobsEnded, key);
     }

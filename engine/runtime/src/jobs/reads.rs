@@ -87,7 +87,7 @@ impl Runtime {
 
     /// One job by id.
     pub fn job(&self, id: &str) -> Result<Option<JobRecord>, Error> {
-        match self.store.get(Table::Jobs, &records::name_key(id))? {
+        match self.store.get(Table::Jobs, &records::str_key(id))? {
             Some(bytes) => Ok(Some(records::from_bytes(&bytes)?)),
             None => Ok(None),
         }
@@ -108,7 +108,7 @@ impl Runtime {
             Table::Jobs
         };
         let range = Range {
-            start: after.map_or(Bound::Unbounded, |a| Bound::Excluded(records::name_key(a))),
+            start: after.map_or(Bound::Unbounded, |a| Bound::Excluded(records::str_key(a))),
             end: Bound::Unbounded,
         };
         let rows = self.store.scan(table, &range, SCAN, false)?;
