@@ -38,126 +38,160 @@ pub(crate) fn persist(
     journal: &JournalEntry,
     effects: Vec<Effect>,
 ) -> Result<Persisted, Error> {
-    let mut out = Persisted::default();
-    let batch = &mut out.batch;
-    batch.put(
+    let mut step = Step {
+        arn,
+        parked,
+        out: Persisted::default(),
+        invoked: BTreeMap::new(),
+    };
+    step.out.batch.put(
         Table::Journal,
-        records::seq_key(arn, parked.journal_seq),
+        records::seq_key(arn, step.parked.journal_seq),
         records::to_bytes(journal)?,
     );
-    parked.journal_seq += 1;
-    // Entries this transition writes, should it also give their task up.
-    let mut invoked: BTreeMap<u64, (String, String)> = BTreeMap::new();
+    step.parked.journal_seq += 1;
     for effect in effects {
         match effect {
-            Effect::InvokeTask(inv) => match inv.token {
-                Some(token) => {
-                    let activity =
-                        stepd_core::is_activity(&inv.resource).then(|| inv.resource.clone());
-                    if let Some(a) = &activity {
-                        batch.put(Table::ActivityTasks, records::str_key(&token), Vec::new());
-                        out.after.push(After::Activity {
-                            activity: a.clone(),
-                            token: token.clone(),
-                            input: inv.input.clone(),
-                        });
-                    }
-                    let target = TokenTarget {
-                        execution: records::short(arn).to_string(),
-                        task: inv.task,
-                        input: activity.as_ref().map(|_| inv.input.clone()),
-                        activity,
-                        timed_out: false,
-                    };
-                    batch.put(
-                        Table::Tokens,
-                        records::str_key(&token),
-                        records::to_bytes(&target)?,
-                    );
-                    if inv.resource == crate::jobs::QUEUE_RESOURCE {
-                        out.queued_jobs.push((inv.task, token.clone(), inv.input));
-                    }
-                    parked.tokens.insert(inv.task, token);
-                }
-                None => {
-                    if inv.resource == crate::jobs::START_RESOURCE {
-                        out.started_runs += 1;
-                    }
-                    let entry = OutboxEntry {
-                        resource: inv.resource,
-                        state: inv.state,
-                        input: inv.input,
-                        idempotency_key: inv.idempotency_key,
-                        timeout_seconds: inv.timeout_seconds,
-                    };
-                    let key = records::seq_key(arn, inv.task);
-                    batch.put(Table::Outbox, key, records::to_bytes(&entry)?);
-                    parked.tasks.insert(inv.task);
-                    invoked.insert(
-                        inv.task,
-                        (entry.resource.clone(), entry.idempotency_key.clone()),
-                    );
-                    out.after.push(After::Dispatch {
-                        execution: arn.to_string(),
-                        task: inv.task,
-                        entry,
-                    });
-                }
+            Effect::InvokeTask(mut inv) => match inv.token.take() {
+                Some(token) => step.callback_task(inv, token)?,
+                None => step.adapter_task(inv)?,
             },
             Effect::ArmTimer { timer, due } => {
-                batch.put(
+                step.out.batch.put(
                     Table::Timers,
                     records::timer_key(due, arn, timer),
                     Vec::new(),
                 );
-                parked.timers.insert(timer, due);
-                out.earliest = Some(out.earliest.map_or(due, |e| e.min(due)));
+                step.parked.timers.insert(timer, due);
+                step.out.earliest = Some(step.out.earliest.map_or(due, |e| e.min(due)));
             }
             Effect::CancelTimer { timer } => {
-                if let Some(due) = parked.timers.remove(&timer) {
-                    batch.delete(Table::Timers, records::timer_key(due, arn, timer));
+                if let Some(due) = step.parked.timers.remove(&timer) {
+                    step.out
+                        .batch
+                        .delete(Table::Timers, records::timer_key(due, arn, timer));
                 }
             }
-            Effect::CancelTask { task } => {
-                // The task timed out (or its branch was cancelled): its token now answers TaskTimedOut
-                // until the execution ends; an adapter's late answer is ignored.
-                if let Some(token) = parked.tokens.remove(&task) {
-                    let target = TokenTarget {
-                        execution: records::short(arn).to_string(),
-                        task,
-                        activity: None,
-                        input: None,
-                        timed_out: true,
-                    };
-                    batch.put(
-                        Table::Tokens,
-                        records::str_key(&token),
-                        records::to_bytes(&target)?,
-                    );
-                    batch.delete(Table::ActivityTasks, records::str_key(&token));
-                    parked.expired.push(token);
-                } else if parked.tasks.remove(&task) {
-                    match invoked.remove(&task) {
-                        Some((resource, idempotency_key)) => out.after.push(After::Cancel {
-                            resource,
-                            idempotency_key,
-                        }),
-                        None => out.abandoned.push(task),
-                    }
-                    batch.delete(Table::Outbox, records::seq_key(arn, task));
-                }
-            }
-            Effect::Finish(outcome) => out.finished = Some(outcome),
+            Effect::CancelTask { task } => step.cancel_task(task)?,
+            Effect::Finish(outcome) => step.out.finished = Some(outcome),
         }
     }
+    let Step {
+        parked, mut out, ..
+    } = step;
     if out.finished.is_none() {
-        batch.put(
+        out.batch.put(
             Table::Running,
             records::running_key(machine, arn),
             records::to_bytes(&*parked)?,
         );
     }
     Ok(out)
+}
+
+/// One transition's writes being built.
+struct Step<'a> {
+    arn: &'a str,
+    parked: &'a mut Parked,
+    out: Persisted,
+    /// Outbox entries this transition writes (resource, idempotency key), should it also give their task up.
+    invoked: BTreeMap<u64, (String, String)>,
+}
+
+impl Step<'_> {
+    /// A task answered by a callback (its token), and offered to workers if it is an activity's.
+    fn callback_task(&mut self, inv: stepd_core::Invocation, token: String) -> Result<(), Error> {
+        let batch = &mut self.out.batch;
+        let activity = stepd_core::is_activity(&inv.resource).then(|| inv.resource.clone());
+        if let Some(a) = &activity {
+            batch.put(Table::ActivityTasks, records::str_key(&token), Vec::new());
+            self.out.after.push(After::Activity {
+                activity: a.clone(),
+                token: token.clone(),
+                input: inv.input.clone(),
+            });
+        }
+        let target = TokenTarget {
+            execution: records::short(self.arn).to_string(),
+            task: inv.task,
+            input: activity.as_ref().map(|_| inv.input.clone()),
+            activity,
+            timed_out: false,
+        };
+        batch.put(
+            Table::Tokens,
+            records::str_key(&token),
+            records::to_bytes(&target)?,
+        );
+        if inv.resource == crate::jobs::QUEUE_RESOURCE {
+            self.out
+                .queued_jobs
+                .push((inv.task, token.clone(), inv.input));
+        }
+        self.parked.tokens.insert(inv.task, token);
+        Ok(())
+    }
+
+    /// A task an adapter runs: its outbox entry, dispatched after the commit.
+    fn adapter_task(&mut self, inv: stepd_core::Invocation) -> Result<(), Error> {
+        if inv.resource == crate::jobs::START_RESOURCE {
+            self.out.started_runs += 1;
+        }
+        let entry = OutboxEntry {
+            resource: inv.resource,
+            state: inv.state,
+            input: inv.input,
+            idempotency_key: inv.idempotency_key,
+            timeout_seconds: inv.timeout_seconds,
+        };
+        let key = records::seq_key(self.arn, inv.task);
+        self.out
+            .batch
+            .put(Table::Outbox, key, records::to_bytes(&entry)?);
+        self.parked.tasks.insert(inv.task);
+        self.invoked.insert(
+            inv.task,
+            (entry.resource.clone(), entry.idempotency_key.clone()),
+        );
+        self.out.after.push(After::Dispatch {
+            execution: self.arn.to_string(),
+            task: inv.task,
+            entry,
+        });
+        Ok(())
+    }
+
+    /// A task given up (it timed out, or its branch was cancelled): a callback's token now answers
+    /// TaskTimedOut until the execution ends; an adapter's outbox entry goes and its adapter is told.
+    fn cancel_task(&mut self, task: u64) -> Result<(), Error> {
+        let batch = &mut self.out.batch;
+        if let Some(token) = self.parked.tokens.remove(&task) {
+            let target = TokenTarget {
+                execution: records::short(self.arn).to_string(),
+                task,
+                activity: None,
+                input: None,
+                timed_out: true,
+            };
+            batch.put(
+                Table::Tokens,
+                records::str_key(&token),
+                records::to_bytes(&target)?,
+            );
+            batch.delete(Table::ActivityTasks, records::str_key(&token));
+            self.parked.expired.push(token);
+        } else if self.parked.tasks.remove(&task) {
+            match self.invoked.remove(&task) {
+                Some((resource, idempotency_key)) => self.out.after.push(After::Cancel {
+                    resource,
+                    idempotency_key,
+                }),
+                None => self.out.abandoned.push(task),
+            }
+            batch.delete(Table::Outbox, records::seq_key(self.arn, task));
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
