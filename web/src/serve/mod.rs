@@ -188,12 +188,8 @@ pub async fn start(listener: tokio::net::TcpListener, args: &Args) -> Result<Ser
     };
     std::fs::create_dir_all(&args.data)
         .with_context(|| format!("creating {}", args.data.display()))?;
-    let scheduler_arn = format!(
-        "arn:aws:states:{}:{}:stateMachine:{}",
-        args.region,
-        args.account,
-        fleet::SCHEDULER
-    );
+    let scheduler_arn =
+        stepd_core::arn::Scope::new(&args.region, &args.account).state_machine(fleet::SCHEDULER);
     let fleet = fleet::build(&file, &args.data, scheduler_arn)?;
     let config = Config {
         region: args.region.clone(),
