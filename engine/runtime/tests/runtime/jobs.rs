@@ -12,7 +12,7 @@ use stepd_runtime::jobs::{JobFilter, JobState, JobsConfig, Known};
 use stepd_runtime::{Config, Runtime};
 use stepd_store::RedbStore;
 
-mod common;
+use crate::common;
 use common::process;
 
 /// The queue task, then an hour as if running: enough to watch the queue (no cluster tasks needed).

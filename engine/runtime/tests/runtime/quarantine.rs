@@ -8,7 +8,7 @@ use std::sync::Arc;
 use stepd_runtime::{Config, Runtime};
 use stepd_store::{Batch, RedbStore, Store, Table};
 
-mod common;
+use crate::common;
 use common::{process, settled};
 
 const WAITS: &str = r#"{"StartAt": "Nap", "States": {

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use stepd_runtime::{Adapter, Config, Error, Runtime, Task, TaskError, TaskFuture};
 
-mod common;
+use crate::common;
 use common::{ids_are_contiguous, open, process, settled as finished};
 
 /// A callback and a timer side by side in a Parallel, then a Map of callbacks.

@@ -9,7 +9,7 @@ use std::time::Duration;
 use stepd_runtime::{Config, Error, Runtime};
 use stepd_store::RedbStore;
 
-mod common;
+use crate::common;
 use common::{process, settled};
 
 const FLOW: &str = r#"{"StartAt": "Prepare", "States": {

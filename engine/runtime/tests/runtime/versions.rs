@@ -9,7 +9,7 @@ use std::sync::Arc;
 use stepd_runtime::{Config, Error, Runtime};
 use stepd_store::RedbStore;
 
-mod common;
+use crate::common;
 use common::process;
 
 /// Waits for a callback, then answers with a fixed `said`.

@@ -1,7 +1,7 @@
 //! Shared by the runtime's integration tests: a "process" that can die without warning, a runtime on a redb
 //! file, waiting for an execution to settle, and the history check every test makes.
 
-#![allow(dead_code, clippy::unwrap_used)] // not every test binary uses every helper
+#![allow(clippy::unwrap_used)] // test code
 
 use serde_json::{Value, json};
 use std::path::Path;

@@ -7,7 +7,7 @@
 use serde_json::json;
 use stepd_runtime::{Config, Error};
 
-mod common;
+use crate::common;
 use common::{open, process};
 
 #[test]

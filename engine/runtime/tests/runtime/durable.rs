@@ -10,7 +10,7 @@ use std::time::Duration;
 use stepd_runtime::{Config, Error, Runtime};
 use stepd_store::RedbStore;
 
-mod common;
+use crate::common;
 use common::{ids_are_contiguous, process};
 
 fn open(path: &Path) -> Runtime {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use stepd_runtime::{Config, Error, ExecutionFilter, Runtime};
 use stepd_store::{Batch, Entry, MemoryStore, Range, Store, Table};
 
-mod common;
+use crate::common;
 use common::process;
 
 /// `MemoryStore`, whose commits fail once `full` is set, as redb's do on ENOSPC.
