@@ -4,7 +4,8 @@
 //! tokens from a job wrapper with plain `curl`. Errors are AWS's (`{"__type", "message"}`). The routes are
 //! described by `/openapi.json`.
 
-use super::aws::{ApiError, describe, describe_machine, generated_name, payload_size, seconds};
+use super::aws::{describe, describe_machine, generated_name, payload_size, seconds};
+use super::error::{ApiError, Code};
 use super::hex::{hex, unhex};
 use axum::Router;
 use axum::body::Bytes;
@@ -87,10 +88,10 @@ fn enum_param(query: &Option<String>, key: &str, shape: &str) -> Result<Option<S
     let value = param(query, key)?;
     let allowed = super::aws::shapes::enum_values(shape);
     match value {
-        Some(v) if !allowed.contains(&v) => Err(ApiError(
-            "ValidationException",
-            format!("'{key}' must be one of [{}], not '{v}'", allowed.join(", ")),
-        )),
+        Some(v) if !allowed.contains(&v) => Err(ApiError::validation(format!(
+            "'{key}' must be one of [{}], not '{v}'",
+            allowed.join(", ")
+        ))),
         value => Ok(value),
     }
 }
@@ -122,10 +123,9 @@ fn percent_decode(s: &str) -> Result<String, ApiError> {
         }
     }
     String::from_utf8(out).map_err(|_| {
-        ApiError(
-            "ValidationException",
-            format!("The query parameter '{s}' is not UTF-8 once percent-decoded"),
-        )
+        ApiError::validation(format!(
+            "The query parameter '{s}' is not UTF-8 once percent-decoded"
+        ))
     })
 }
 
@@ -139,18 +139,18 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> FromRequestParts<S> 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         match Path::<T>::from_request_parts(parts, state).await {
             Ok(Path(t)) => Ok(Names(t)),
-            Err(e) => Err(ApiError("ValidationException", e.body_text())),
+            Err(e) => Err(ApiError::validation(e.body_text())),
         }
     }
 }
 
 /// A JSON body (empty means `{}`) standing for the API field `name`, within the same size limit.
-fn json_body(body: &Bytes, name: &str, invalid: &'static str) -> Result<Value, ApiError> {
+fn json_body(body: &Bytes, name: &str, invalid: Code) -> Result<Value, ApiError> {
     payload_size(name, body)?;
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(json!({}));
     }
-    serde_json::from_slice(body).map_err(|e| ApiError(invalid, format!("Invalid JSON: {e}")))
+    serde_json::from_slice(body).map_err(|e| ApiError::new(invalid, format!("Invalid JSON: {e}")))
 }
 
 async fn openapi() -> Response {
@@ -187,13 +187,13 @@ async fn upload(
     body: Bytes,
 ) -> Answer {
     let text = String::from_utf8(body.to_vec())
-        .map_err(|_| ApiError("InvalidDefinition", "The definition is not UTF-8".into()))?;
+        .map_err(|_| ApiError::new(Code::InvalidDefinition, "The definition is not UTF-8"))?;
     let express = enum_param(&query, "type", "StateMachineType")?.as_deref() == Some("EXPRESS");
     let report = stepd_asl::validate(&text, stepd_asl::Options { express });
     if !report.is_valid() {
         // People want every diagnostic with its location, not only AWS's one-line message.
         let message = stepd_asl::invalid_definition_message(&report.diagnostics);
-        let body = json!({"__type": "InvalidDefinition", "message": message, "diagnostics": report.diagnostics});
+        let body = json!({"__type": Code::InvalidDefinition.name(), "message": message, "diagnostics": report.diagnostics});
         return ok(StatusCode::BAD_REQUEST, body);
     }
     // Warnings do not refuse the upload; they come back beside its answer (a mistyped resource, say).
@@ -234,7 +234,7 @@ async fn start(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Answer {
-    let input = json_body(&body, "input", "InvalidExecutionInput")?;
+    let input = json_body(&body, "input", Code::InvalidExecutionInput)?;
     let name = param(&query, "name")?.unwrap_or_else(generated_name);
     let arn = rt
         .start_execution(&rt.state_machine_arn(&machine), &name, input)
@@ -254,13 +254,17 @@ pub(super) fn limit(query: &Option<String>) -> Result<usize, ApiError> {
             Ok(0) => 100,
             Ok(n) if n <= 1000 => n,
             _ => {
-                return Err(ApiError(
-                    "ValidationException",
-                    format!("'limit' must be an integer from 0 to 1000, not '{l}'"),
-                ));
+                return Err(ApiError::validation(format!(
+                    "'limit' must be an integer from 0 to 1000, not '{l}'"
+                )));
             }
         },
     })
+}
+
+/// A `?next=` that no page gave.
+fn invalid_next() -> ApiError {
+    ApiError::new(Code::InvalidToken, "Invalid Token: 'next'")
 }
 
 /// Newest first; `?status=RUNNING`, `?limit=N` (default 100, at most 1000), `?next=` from the last page.
@@ -274,7 +278,7 @@ async fn list_executions(
     // The same rules as ListExecutions' `maxResults` and `statusFilter` (0 means the default).
     let limit = limit(&query)?;
     let after = match param(&query, "next")? {
-        Some(t) => Some(unhex(&t).ok_or(ApiError("InvalidToken", "Invalid Token: 'next'".into()))?),
+        Some(t) => Some(unhex(&t).ok_or_else(invalid_next)?),
         None => None,
     };
     let status = enum_param(&query, "status", "ExecutionStatus")?;
@@ -287,7 +291,8 @@ async fn list_executions(
             rt.list_executions(&arn, &filter, after.as_deref(), limit)
         })
         .await?;
-    let items: Vec<Value> = records.iter().map(describe).collect();
+    let now = rt.now();
+    let items: Vec<Value> = records.iter().map(|r| describe(r, now)).collect();
     let mut body = json!({ "executions": items });
     if let Some(n) = next {
         body["next"] = json!(hex(&n));
@@ -300,7 +305,7 @@ async fn describe_execution(
     Names((machine, execution)): Names<(String, String)>,
 ) -> Answer {
     let r = rt.describe_execution(&rt.execution_arn(&machine, &execution))?;
-    ok(StatusCode::OK, describe(&r))
+    ok(StatusCode::OK, describe(&r, rt.now()))
 }
 
 /// One page of the history, oldest first: `?limit=N` (as for executions), `?reverse=true` for newest
@@ -316,10 +321,9 @@ async fn history(
             None => Ok(None),
             Some("true") => Ok(Some(true)),
             Some("false") => Ok(Some(false)),
-            Some(other) => Err(ApiError(
-                "ValidationException",
-                format!("'{name}' must be true or false, not '{other}'"),
-            )),
+            Some(other) => Err(ApiError::validation(format!(
+                "'{name}' must be true or false, not '{other}'"
+            ))),
         }
     };
     let q = stepd_runtime::HistoryQuery {
@@ -327,10 +331,7 @@ async fn history(
         include_data: flag("data")?.unwrap_or(true),
         after: match param(&query, "next")? {
             None => None,
-            Some(t) => Some(
-                t.parse::<u64>()
-                    .map_err(|_| ApiError("InvalidToken", "Invalid Token: 'next'".into()))?,
-            ),
+            Some(t) => Some(t.parse::<u64>().map_err(|_| invalid_next())?),
         },
         limit: limit(&query)?,
     };
@@ -347,12 +348,15 @@ async fn stop(
     Names((machine, execution)): Names<(String, String)>,
     body: Bytes,
 ) -> Answer {
-    let why = json_body(&body, "body", "ValidationException")?;
+    let why = json_body(&body, "body", Code::ValidationException)?;
     let text = |k: &str| why.get(k).and_then(Value::as_str).map(String::from);
     let arn = rt.execution_arn(&machine, &execution);
     rt.stop_execution(&arn, text("error"), text("cause"))
         .await?;
-    ok(StatusCode::OK, describe(&rt.describe_execution(&arn)?))
+    ok(
+        StatusCode::OK,
+        describe(&rt.describe_execution(&arn)?, rt.now()),
+    )
 }
 
 /// Whether a history event ends the execution.
@@ -460,7 +464,7 @@ async fn task_success(
     Names(token): Names<String>,
     body: Bytes,
 ) -> Answer {
-    let output = json_body(&body, "output", "InvalidOutput")?;
+    let output = json_body(&body, "output", Code::InvalidOutput)?;
     rt.send_task_success(&token, output).await?;
     ok(StatusCode::OK, json!({}))
 }
@@ -471,7 +475,7 @@ async fn task_failure(
     Names(token): Names<String>,
     body: Bytes,
 ) -> Answer {
-    let failure = json_body(&body, "body", "ValidationException")?;
+    let failure = json_body(&body, "body", Code::ValidationException)?;
     let text = |k: &str| {
         failure
             .get(k)
