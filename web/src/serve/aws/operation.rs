@@ -101,6 +101,7 @@ pub(super) fn read<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
 /// null"; one of another type (or null, where `nulls` names it) must be a string, the only members that can
 /// fail once the shapes are checked (the others are JSON values to the handlers).
 fn rejected(e: &serde_path_to_error::Error<serde_json::Error>, nulls: &[String]) -> ApiError {
+    // serde names an absent member in its `missing_field` error, which has no other trace of it.
     let message = e.inner().to_string();
     let segments: Vec<&Segment> = e.path().iter().collect();
     if let Some(member) = message
