@@ -618,6 +618,29 @@ fn region_and_account_are_configurable_and_history_can_leave_data_out() {
 }
 
 #[test]
+fn a_machine_created_without_a_role_reports_the_accounts_default_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = common::server_with(
+        dir.path(),
+        &["--listen", "127.0.0.1:0", "--account", "111122223333"],
+    );
+    let pass = r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}"#;
+    let (_, created) = call(
+        &s.url,
+        "CreateStateMachine",
+        json!({"name": "norole", "definition": pass}),
+    );
+    let sm = created["stateMachineArn"].as_str().unwrap();
+    let (status, described) = call(
+        &s.url,
+        "DescribeStateMachine",
+        json!({"stateMachineArn": sm}),
+    );
+    assert_eq!(status, 200, "{described}");
+    assert_eq!(described["roleArn"], "arn:aws:iam::111122223333:role/stepd");
+}
+
+#[test]
 fn a_client_that_never_finishes_its_headers_is_disconnected() {
     use std::io::{Read, Write};
     let dir = tempfile::tempdir().unwrap();

@@ -195,7 +195,6 @@ impl Writer {
         batch: &mut Batch,
         after: &mut Vec<After>,
     ) -> Result<Millis, Error> {
-        const WINDOW: Millis = 14 * 24 * 3600 * 1000;
         let refuse = |why: &str| Err(Error::ExecutionNotRedrivable(format!("{arn}: {why}")));
         // A retried request (the same client token, which the AWS SDKs send) answers the redrive it made.
         if let Some(token) = client_token {
@@ -224,7 +223,7 @@ impl Writer {
         if matches!(outcome, stepd_core::Outcome::Succeeded { .. }) {
             return refuse("it succeeded");
         }
-        if now - stop > WINDOW {
+        if !record.redrivable(now) {
             return refuse("it stopped more than 14 days ago");
         }
         if self

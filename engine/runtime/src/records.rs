@@ -121,7 +121,18 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
+/// How long after its stop an execution may be redriven (AWS allows 14 days).
+pub(crate) const REDRIVE_WINDOW: Millis = 14 * 24 * 3600 * 1000;
+
 impl ExecutionRecord {
+    /// Whether it may be redriven at `now`: it stopped at most `REDRIVE_WINDOW` ago and did not succeed
+    /// (DescribeExecution's `redriveStatus`; RedriveExecution also needs the execution to have stopped in
+    /// a state it can run again, which only its rebuilt execution knows).
+    pub fn redrivable(&self, now: Millis) -> bool {
+        self.stop.is_some_and(|stop| now - stop <= REDRIVE_WINDOW)
+            && !matches!(self.outcome, Some(Outcome::Succeeded { .. }))
+    }
+
     /// `RUNNING`, `SUCCEEDED`, `FAILED`, `TIMED_OUT` or `ABORTED`, as DescribeExecution says.
     pub fn status(&self) -> &'static str {
         match &self.outcome {
@@ -317,4 +328,45 @@ pub(crate) fn from_bytes<T: for<'de> Deserialize<'de>>(b: &[u8]) -> Result<T, cr
         T::deserialize(serde_stacker::Deserializer::new(&mut de))
             .map_err(|_| crate::Error::Corrupt(e.to_string()))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redrivable_within_fourteen_days_unless_it_succeeded() {
+        let stopped = |at: Option<Millis>, outcome: Option<Outcome>| ExecutionRecord {
+            arn: String::new(),
+            name: String::new(),
+            state_machine_arn: String::new(),
+            definition_id: String::new(),
+            version: None,
+            alias: None,
+            role_arn: String::new(),
+            input: serde_json::Value::Null,
+            start: 0,
+            seed: 0,
+            token_key: None,
+            stop: at,
+            outcome,
+            redrive_count: 0,
+            redrive_date: None,
+            redrive_tokens: Vec::new(),
+        };
+        let failed = || {
+            Some(Outcome::Failed {
+                error: "E".into(),
+                cause: String::new(),
+            })
+        };
+        let stop = 1_000;
+        assert!(stopped(Some(stop), failed()).redrivable(stop + REDRIVE_WINDOW));
+        assert!(!stopped(Some(stop), failed()).redrivable(stop + REDRIVE_WINDOW + 1));
+        assert!(!stopped(None, None).redrivable(stop));
+        let succeeded = Some(Outcome::Succeeded {
+            output: serde_json::json!({}),
+        });
+        assert!(!stopped(Some(stop), succeeded).redrivable(stop));
+    }
 }

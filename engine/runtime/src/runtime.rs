@@ -202,6 +202,16 @@ impl Runtime {
         self.changes.subscribe()
     }
 
+    /// The runtime's clock (`Config::clock`): milliseconds since the epoch.
+    pub fn now(&self) -> Millis {
+        (self.clock)()
+    }
+
+    /// The region and account of this server's ARNs (and its default role).
+    pub fn scope(&self) -> &stepd_core::arn::Scope {
+        &self.arns
+    }
+
     /// `arn:aws:states:<region>:<account>:`, what every ARN of this server starts with (an ARN of another
     /// partition, region or account names nothing here).
     pub fn arn_prefix(&self) -> &str {

@@ -8,8 +8,9 @@
 //! The check runs in two halves so that nothing is read from an unauthenticated client: `precheck` looks
 //! only at the request line and headers; `Signed::verify` then hashes the body that was received.
 
+use super::error::{ApiError, Code};
 use super::hex::{hex, unhex};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -65,9 +66,6 @@ pub(crate) fn load(path: &std::path::Path, region: &str) -> anyhow::Result<Keys>
     })
 }
 
-/// A refusal: HTTP status, AWS's error name, message.
-pub(crate) type Refusal = (StatusCode, &'static str, String);
-
 /// What the request line and headers of a signed request establish; the body is checked by `verify`.
 pub(crate) struct Signed {
     /// The canonical request up to (not including) the payload hash.
@@ -82,16 +80,12 @@ pub(crate) struct Signed {
     claimed_payload: Option<String>,
 }
 
-fn bad(name: &'static str, message: impl Into<String>) -> Refusal {
-    (StatusCode::BAD_REQUEST, name, message.into())
+fn bad(code: Code, message: impl Into<String>) -> ApiError {
+    ApiError::new(code, message)
 }
 
-fn invalid(message: impl Into<String>) -> Refusal {
-    (
-        StatusCode::FORBIDDEN,
-        "InvalidSignatureException",
-        message.into(),
-    )
+fn invalid(message: impl Into<String>) -> ApiError {
+    ApiError::new(Code::InvalidSignatureException, message)
 }
 
 /// The header half of the check, pure: the request line, the headers, the secrets and the time. Nothing
@@ -103,22 +97,22 @@ pub(crate) fn precheck(
     query: &str,
     headers: &HeaderMap,
     now_ms: i64,
-) -> Result<Signed, Refusal> {
+) -> Result<Signed, ApiError> {
     let Some(auth) = headers.get("authorization").and_then(|v| v.to_str().ok()) else {
         return Err(bad(
-            "MissingAuthenticationTokenException",
+            Code::MissingAuthenticationTokenException,
             "Missing Authentication Token",
         ));
     };
     let incomplete = |what: &str| {
         bad(
-            "IncompleteSignatureException",
+            Code::IncompleteSignatureException,
             format!("Authorization header requires '{what}' parameter."),
         )
     };
     let Some(fields) = auth.strip_prefix("AWS4-HMAC-SHA256 ") else {
         return Err(bad(
-            "IncompleteSignatureException",
+            Code::IncompleteSignatureException,
             "Only AWS4-HMAC-SHA256 signatures are accepted.",
         ));
     };
@@ -139,15 +133,14 @@ pub(crate) fn precheck(
     let scope: Vec<&str> = credential.split('/').collect();
     let [key_id, date, region, service, terminal] = scope[..] else {
         return Err(bad(
-            "IncompleteSignatureException",
+            Code::IncompleteSignatureException,
             format!("Credential '{credential}' is malformed."),
         ));
     };
     let Some(secret) = keys.secrets.get(key_id) else {
-        return Err((
-            StatusCode::FORBIDDEN,
-            "UnrecognizedClientException",
-            "The security token included in the request is invalid.".into(),
+        return Err(ApiError::new(
+            Code::UnrecognizedClientException,
+            "The security token included in the request is invalid.",
         ));
     };
     if region != keys.region || service != "states" || terminal != "aws4_request" {
@@ -162,7 +155,7 @@ pub(crate) fn precheck(
             Some(v) => ("date", v),
             None => {
                 return Err(bad(
-                    "IncompleteSignatureException",
+                    Code::IncompleteSignatureException,
                     "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
                 ));
             }
@@ -242,7 +235,7 @@ pub(crate) fn precheck(
 impl Signed {
     /// The body half: the canonical request ends with the SHA-256 of the bytes received — never a hash the
     /// client claims — so a captured signature does not carry over to another body.
-    pub(crate) fn verify(&self, body: &[u8]) -> Result<(), Refusal> {
+    pub(crate) fn verify(&self, body: &[u8]) -> Result<(), ApiError> {
         let payload = hex(&Sha256::digest(body));
         if let Some(claimed) = &self.claimed_payload
             && !claimed.trim().eq_ignore_ascii_case(&payload)
@@ -276,7 +269,7 @@ pub(crate) fn check(
     headers: &HeaderMap,
     body: &[u8],
     now_ms: i64,
-) -> Result<(), Refusal> {
+) -> Result<(), ApiError> {
     precheck(keys, method, path, query, headers, now_ms)?.verify(body)
 }
 fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
@@ -403,10 +396,16 @@ mod tests {
         assert_eq!(check(&keys, "POST", "/", "", &headers, body, now), Ok(()));
         let tampered = br#"{"maxResults": 2}"#;
         let refused = check(&keys, "POST", "/", "", &headers, tampered, now);
-        assert_eq!(refused.map_err(|e| e.1), Err("InvalidSignatureException"));
+        assert_eq!(
+            refused.map_err(|e| e.code),
+            Err(Code::InvalidSignatureException)
+        );
         let late = now + 16 * 60 * 1000;
         let refused = check(&keys, "POST", "/", "", &headers, body, late);
-        assert_eq!(refused.map_err(|e| e.1), Err("InvalidSignatureException"));
+        assert_eq!(
+            refused.map_err(|e| e.code),
+            Err(Code::InvalidSignatureException)
+        );
     }
 
     fn botocore_request() -> (Keys, HeaderMap, i64) {
@@ -452,9 +451,12 @@ mod tests {
             forged.parse().unwrap_or_else(|_| unreachable!()),
         );
         let refused = check(&keys, "POST", "/", "", &headers, other, now);
-        assert_eq!(refused.map_err(|e| e.1), Err("InvalidSignatureException"));
+        assert_eq!(
+            refused.map_err(|e| e.code),
+            Err(Code::InvalidSignatureException)
+        );
         let refused = check(&keys, "POST", "/", "", &headers, body, now);
-        assert!(refused.is_err_and(|e| e.2.contains("x-amz-content-sha256")));
+        assert!(refused.is_err_and(|e| e.message.contains("x-amz-content-sha256")));
         let unsigned = "UNSIGNED-PAYLOAD"
             .parse()
             .unwrap_or_else(|_| unreachable!());
@@ -486,7 +488,8 @@ mod tests {
             assert!(
                 refused
                     .as_ref()
-                    .is_some_and(|e| e.1 == "InvalidSignatureException" && e.2.contains(missing)),
+                    .is_some_and(|e| e.code == Code::InvalidSignatureException
+                        && e.message.contains(missing)),
                 "{refused:?}"
             );
         }

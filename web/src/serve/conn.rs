@@ -9,6 +9,7 @@
 //! An HTTP/2 preface is answered by closing the connection. Writes that the client does not take within the
 //! stall timeout fail (`stall.rs`), so neither direction can be held open by a client that stops.
 
+use super::error::{ApiError, Code};
 use super::stall::StallLimited;
 use axum::Router;
 use axum::extract::{Request, State};
@@ -114,11 +115,7 @@ pub(crate) async fn deadline(
     }
     match tokio::time::timeout(timeout, next.run(request)).await {
         Ok(response) => response,
-        Err(_) => (
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            [("content-type", "application/x-amz-json-1.0")],
-            r#"{"__type": "RequestTimeoutException", "message": "The request took too long"}"#,
-        )
+        Err(_) => ApiError::new(Code::RequestTimeoutException, "The request took too long")
             .into_response(),
     }
 }

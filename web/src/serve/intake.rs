@@ -7,15 +7,14 @@
 //! (so the connection cap bounds those), and every byte beyond that is drawn from one shared budget. A
 //! request that finds the budget spent is refused at once with `ThrottlingException`, which the SDKs retry.
 
-use super::auth::{self, Keys, Refusal, Signed};
+use super::auth::{self, Keys, Signed};
+use super::error::{ApiError, Code};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
-use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -54,18 +53,8 @@ impl Intake {
 }
 
 /// An AWS JSON 1.0 error answer.
-pub(crate) fn refuse(status: StatusCode, name: &str, message: &str) -> Response {
-    let body = json!({"__type": name, "message": message}).to_string();
-    (
-        status,
-        [("content-type", "application/x-amz-json-1.0")],
-        body,
-    )
-        .into_response()
-}
-
-fn refusal((status, name, message): Refusal) -> Response {
-    refuse(status, name, &message)
+fn refuse(code: Code, message: &str) -> Response {
+    ApiError::new(code, message).into_response()
 }
 
 /// The middleware: header checks, then the body, then the signature over it; the request goes on with its
@@ -79,7 +68,7 @@ pub(crate) async fn admit(
     let signed = match &intake.keys {
         Some(keys) => match precheck(keys, &parts) {
             Ok(signed) => Some(signed),
-            Err(r) => return refusal(r),
+            Err(r) => return r.into_response(),
         },
         None => None,
     };
@@ -102,8 +91,7 @@ pub(crate) async fn admit(
         Ok(Err(stop)) => return stop.response(intake.max_body),
         Err(_) => {
             return refuse(
-                StatusCode::REQUEST_TIMEOUT,
-                "RequestTimeoutException",
+                Code::RequestTimeoutException,
                 "The request body was not received in time",
             );
         }
@@ -111,7 +99,7 @@ pub(crate) async fn admit(
     if let Some(signed) = signed
         && let Err(r) = signed.verify(&bytes)
     {
-        return refusal(r);
+        return r.into_response();
     }
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
@@ -120,7 +108,7 @@ pub(crate) async fn admit(
     response
 }
 
-fn precheck(keys: &Keys, parts: &Parts) -> Result<Signed, Refusal> {
+fn precheck(keys: &Keys, parts: &Parts) -> Result<Signed, ApiError> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64);
@@ -137,8 +125,7 @@ fn precheck(keys: &Keys, parts: &Parts) -> Result<Signed, Refusal> {
 /// 413 as a JSON error (AWS's own front answers a bare text line, which the SDKs cannot parse).
 fn too_large(max: usize) -> Response {
     refuse(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "RequestEntityTooLargeException",
+        Code::RequestEntityTooLargeException,
         &format!("HTTP content length exceeded {max} bytes."),
     )
 }
@@ -155,14 +142,9 @@ impl Stop {
         match self {
             Stop::TooLarge => too_large(max),
             // Waiting would let stalled clients queue up everyone else; the SDKs retry this one.
-            Stop::Throttled => refuse(
-                StatusCode::BAD_REQUEST,
-                "ThrottlingException",
-                "Rate exceeded",
-            ),
+            Stop::Throttled => refuse(Code::ThrottlingException, "Rate exceeded"),
             Stop::Broken => refuse(
-                StatusCode::BAD_REQUEST,
-                "ValidationException",
+                Code::ValidationException,
                 "The request body was not received completely",
             ),
         }

@@ -2,7 +2,8 @@
 //! named by the job's id), list and read jobs, cancel one (its execution is stopped and its run cancelled on
 //! its cluster), read its output, and each cluster's capacity beside what stepd's jobs hold there.
 
-use super::aws::{ApiError, generated_name};
+use super::aws::generated_name;
+use super::error::{ApiError, Code};
 use super::rest::{Answer, limit, ok, param};
 use axum::Router;
 use axum::body::Bytes;
@@ -34,17 +35,16 @@ pub(crate) fn router(jobs: Jobs) -> Router {
 }
 
 fn not_found(id: &str) -> ApiError {
-    ApiError("ResourceNotFound", format!("Job Does Not Exist: '{id}'"))
+    ApiError::new(
+        Code::ResourceNotFound,
+        format!("Job Does Not Exist: '{id}'"),
+    )
 }
 
 /// `POST /jobs`, the job as the body: 201 `{id, executionArn}`.
 async fn submit(State(j): State<Jobs>, body: Bytes) -> Answer {
-    let job: Value = serde_json::from_slice(&body).map_err(|e| {
-        ApiError(
-            "SerializationException",
-            format!("The job must be a JSON object: {e}"),
-        )
-    })?;
+    let job: Value = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::serialization(format!("The job must be a JSON object: {e}")))?;
     let (spec, arn) = j.rt.submit_job(job, &j.poller, &generated_name()).await?;
     ok(
         StatusCode::CREATED,
@@ -57,19 +57,15 @@ async fn list(State(j): State<Jobs>, RawQuery(query): RawQuery) -> Answer {
     let state = match param(&query, "state")? {
         None => None,
         Some(s) => Some(JobState::parse(&s).ok_or_else(|| {
-            ApiError(
-                "ValidationException",
-                format!("'state' must be QUEUED, PLACED, RUNNING, SUCCEEDED, FAILED or CANCELLED, not '{s}'"),
-            )
+            ApiError::validation(format!(
+                "'state' must be QUEUED, PLACED, RUNNING, SUCCEEDED, FAILED or CANCELLED, not '{s}'"
+            ))
         })?),
     };
     let min_priority = match param(&query, "minPriority")? {
         None => None,
         Some(p) => Some(p.parse::<u32>().map_err(|_| {
-            ApiError(
-                "ValidationException",
-                format!("'minPriority' must be an integer, not '{p}'"),
-            )
+            ApiError::validation(format!("'minPriority' must be an integer, not '{p}'"))
         })?),
     };
     let filter = JobFilter {
@@ -115,20 +111,16 @@ async fn logs(State(j): State<Jobs>, Path(id): Path<String>, RawQuery(query): Ra
         None | Some("stdout") => LogStream::Stdout,
         Some("stderr") => LogStream::Stderr,
         Some(other) => {
-            return Err(ApiError(
-                "ValidationException",
-                format!("'stream' must be stdout or stderr, not '{other}'"),
-            ));
+            return Err(ApiError::validation(format!(
+                "'stream' must be stdout or stderr, not '{other}'"
+            )));
         }
     };
     let number = |key: &str, default: u64| -> Result<u64, ApiError> {
         match param(&query, key)? {
             None => Ok(default),
             Some(v) => v.parse().map_err(|_| {
-                ApiError(
-                    "ValidationException",
-                    format!("'{key}' must be an integer, not '{v}'"),
-                )
+                ApiError::validation(format!("'{key}' must be an integer, not '{v}'"))
             }),
         }
     };
@@ -145,7 +137,7 @@ async fn logs(State(j): State<Jobs>, Path(id): Path<String>, RawQuery(query): Ra
     let chunk = cluster
         .logs(run, stream, offset, max)
         .await
-        .map_err(|e| ApiError("ServiceUnavailable", e.to_string()))?;
+        .map_err(|e| ApiError::new(Code::ServiceUnavailable, e.to_string()))?;
     ok(
         StatusCode::OK,
         json!({ "data": chunk.data, "next": chunk.next, "done": done }),

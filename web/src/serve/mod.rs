@@ -7,6 +7,7 @@
 mod auth;
 mod aws;
 mod conn;
+mod error;
 pub(crate) mod fleet;
 mod hex;
 mod intake;

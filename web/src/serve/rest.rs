@@ -4,20 +4,23 @@
 //! tokens from a job wrapper with plain `curl`. Errors are AWS's (`{"__type", "message"}`). The routes are
 //! described by `/openapi.json`.
 
-use super::aws::{ApiError, describe, describe_machine, generated_name, payload_size, seconds};
+use super::aws::{describe, describe_machine, generated_name, seconds};
+use super::error::{ApiError, Code};
 use super::hex::{hex, unhex};
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
-use axum::http::request::Parts;
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use params::{Names, enum_param, invalid_next, json_body};
 use serde_json::{Value, json};
-use std::collections::VecDeque;
-use std::convert::Infallible;
 use stepd_runtime::Runtime;
+
+mod events;
+mod params;
+
+pub(super) use params::{limit, param};
 
 /// The OpenAPI 3 description of these routes.
 const OPENAPI: &str = include_str!("openapi.json");
@@ -44,7 +47,7 @@ pub(crate) fn router(rt: Runtime) -> Router {
         )
         .route(
             "/state-machines/{machine}/executions/{execution}/events",
-            get(events),
+            get(events::events),
         )
         .route(
             "/state-machines/{machine}/executions/{execution}/stop",
@@ -66,91 +69,6 @@ pub(super) fn ok(status: StatusCode, v: Value) -> Answer {
         v.to_string(),
     )
         .into_response())
-}
-
-/// `key=value&…` (values percent-decoded) → the value of `key`.
-pub(super) fn param(query: &Option<String>, key: &str) -> Result<Option<String>, ApiError> {
-    let Some(query) = query.as_deref() else {
-        return Ok(None);
-    };
-    query
-        .split('&')
-        .find_map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (k == key).then(|| percent_decode(v))
-        })
-        .transpose()
-}
-
-/// A parameter whose values are those of the API's enum `shape` (`status`: ListExecutions' `statusFilter`).
-fn enum_param(query: &Option<String>, key: &str, shape: &str) -> Result<Option<String>, ApiError> {
-    let value = param(query, key)?;
-    let allowed = super::aws::shapes::enum_values(shape);
-    match value {
-        Some(v) if !allowed.contains(&v) => Err(ApiError(
-            "ValidationException",
-            format!("'{key}' must be one of [{}], not '{v}'", allowed.join(", ")),
-        )),
-        value => Ok(value),
-    }
-}
-
-/// Percent-decoding (and `+` as a space). Bytes that are not UTF-8 once decoded are refused rather than
-/// replaced: replacing them would give two spellings (`%FF`, `%FE`) the same name.
-fn percent_decode(s: &str) -> Result<String, ApiError> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b'+', _) => {
-                out.push(b' ');
-                i += 1;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).map_err(|_| {
-        ApiError(
-            "ValidationException",
-            format!("The query parameter '{s}' is not UTF-8 once percent-decoded"),
-        )
-    })
-}
-
-/// Path parameters (names, tokens), percent-decoded by axum, which refuses bytes that are not UTF-8; its
-/// refusal is answered as AWS's JSON error instead of axum's plain text.
-struct Names<T>(T);
-
-impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> FromRequestParts<S> for Names<T> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        match Path::<T>::from_request_parts(parts, state).await {
-            Ok(Path(t)) => Ok(Names(t)),
-            Err(e) => Err(ApiError("ValidationException", e.body_text())),
-        }
-    }
-}
-
-/// A JSON body (empty means `{}`) standing for the API field `name`, within the same size limit.
-fn json_body(body: &Bytes, name: &str, invalid: &'static str) -> Result<Value, ApiError> {
-    payload_size(name, body)?;
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(json!({}));
-    }
-    serde_json::from_slice(body).map_err(|e| ApiError(invalid, format!("Invalid JSON: {e}")))
 }
 
 async fn openapi() -> Response {
@@ -187,13 +105,13 @@ async fn upload(
     body: Bytes,
 ) -> Answer {
     let text = String::from_utf8(body.to_vec())
-        .map_err(|_| ApiError("InvalidDefinition", "The definition is not UTF-8".into()))?;
+        .map_err(|_| ApiError::new(Code::InvalidDefinition, "The definition is not UTF-8"))?;
     let express = enum_param(&query, "type", "StateMachineType")?.as_deref() == Some("EXPRESS");
     let report = stepd_asl::validate(&text, stepd_asl::Options { express });
     if !report.is_valid() {
         // People want every diagnostic with its location, not only AWS's one-line message.
         let message = stepd_asl::invalid_definition_message(&report.diagnostics);
-        let body = json!({"__type": "InvalidDefinition", "message": message, "diagnostics": report.diagnostics});
+        let body = json!({"__type": Code::InvalidDefinition.name(), "message": message, "diagnostics": report.diagnostics});
         return ok(StatusCode::BAD_REQUEST, body);
     }
     // Warnings do not refuse the upload; they come back beside its answer (a mistyped resource, say).
@@ -234,7 +152,7 @@ async fn start(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Answer {
-    let input = json_body(&body, "input", "InvalidExecutionInput")?;
+    let input = json_body(&body, "input", Code::InvalidExecutionInput)?;
     let name = param(&query, "name")?.unwrap_or_else(generated_name);
     let arn = rt
         .start_execution(&rt.state_machine_arn(&machine), &name, input)
@@ -244,23 +162,6 @@ async fn start(
         StatusCode::CREATED,
         json!({"executionArn": arn, "name": name, "startDate": seconds(start)}),
     )
-}
-
-/// `?limit=N`: 0 or absent means 100, at most 1000 (as the API's `maxResults`).
-pub(super) fn limit(query: &Option<String>) -> Result<usize, ApiError> {
-    Ok(match param(query, "limit")? {
-        None => 100,
-        Some(l) => match l.parse::<usize>() {
-            Ok(0) => 100,
-            Ok(n) if n <= 1000 => n,
-            _ => {
-                return Err(ApiError(
-                    "ValidationException",
-                    format!("'limit' must be an integer from 0 to 1000, not '{l}'"),
-                ));
-            }
-        },
-    })
 }
 
 /// Newest first; `?status=RUNNING`, `?limit=N` (default 100, at most 1000), `?next=` from the last page.
@@ -274,7 +175,7 @@ async fn list_executions(
     // The same rules as ListExecutions' `maxResults` and `statusFilter` (0 means the default).
     let limit = limit(&query)?;
     let after = match param(&query, "next")? {
-        Some(t) => Some(unhex(&t).ok_or(ApiError("InvalidToken", "Invalid Token: 'next'".into()))?),
+        Some(t) => Some(unhex(&t).ok_or_else(invalid_next)?),
         None => None,
     };
     let status = enum_param(&query, "status", "ExecutionStatus")?;
@@ -287,7 +188,8 @@ async fn list_executions(
             rt.list_executions(&arn, &filter, after.as_deref(), limit)
         })
         .await?;
-    let items: Vec<Value> = records.iter().map(describe).collect();
+    let now = rt.now();
+    let items: Vec<Value> = records.iter().map(|r| describe(r, now)).collect();
     let mut body = json!({ "executions": items });
     if let Some(n) = next {
         body["next"] = json!(hex(&n));
@@ -300,7 +202,7 @@ async fn describe_execution(
     Names((machine, execution)): Names<(String, String)>,
 ) -> Answer {
     let r = rt.describe_execution(&rt.execution_arn(&machine, &execution))?;
-    ok(StatusCode::OK, describe(&r))
+    ok(StatusCode::OK, describe(&r, rt.now()))
 }
 
 /// One page of the history, oldest first: `?limit=N` (as for executions), `?reverse=true` for newest
@@ -316,10 +218,9 @@ async fn history(
             None => Ok(None),
             Some("true") => Ok(Some(true)),
             Some("false") => Ok(Some(false)),
-            Some(other) => Err(ApiError(
-                "ValidationException",
-                format!("'{name}' must be true or false, not '{other}'"),
-            )),
+            Some(other) => Err(ApiError::validation(format!(
+                "'{name}' must be true or false, not '{other}'"
+            ))),
         }
     };
     let q = stepd_runtime::HistoryQuery {
@@ -327,10 +228,7 @@ async fn history(
         include_data: flag("data")?.unwrap_or(true),
         after: match param(&query, "next")? {
             None => None,
-            Some(t) => Some(
-                t.parse::<u64>()
-                    .map_err(|_| ApiError("InvalidToken", "Invalid Token: 'next'".into()))?,
-            ),
+            Some(t) => Some(t.parse::<u64>().map_err(|_| invalid_next())?),
         },
         limit: limit(&query)?,
     };
@@ -347,111 +245,15 @@ async fn stop(
     Names((machine, execution)): Names<(String, String)>,
     body: Bytes,
 ) -> Answer {
-    let why = json_body(&body, "body", "ValidationException")?;
+    let why = json_body(&body, "body", Code::ValidationException)?;
     let text = |k: &str| why.get(k).and_then(Value::as_str).map(String::from);
     let arn = rt.execution_arn(&machine, &execution);
     rt.stop_execution(&arn, text("error"), text("cause"))
         .await?;
-    ok(StatusCode::OK, describe(&rt.describe_execution(&arn)?))
-}
-
-/// Whether a history event ends the execution.
-fn terminal(event: &stepd_core::HistoryEvent) -> bool {
-    use stepd_core::HistoryKind as K;
-    matches!(
-        event.kind,
-        K::ExecutionSucceeded | K::ExecutionFailed | K::ExecutionAborted | K::ExecutionTimedOut
+    ok(
+        StatusCode::OK,
+        describe(&rt.describe_execution(&arn)?, rt.now()),
     )
-}
-
-/// History events a stream takes from the journal at a time: what a slow reader holds stays this small
-/// (the connection's write stalls before more is read), however long the history is.
-const STREAM_BATCH: usize = 64;
-/// And about this many bytes of their payloads.
-const STREAM_BATCH_BYTES: usize = 256 << 10;
-
-/// What the event stream remembers between events.
-struct Follow {
-    rt: Runtime,
-    /// Lent to a blocking read while it catches up.
-    follower: Option<stepd_runtime::Follower>,
-    arn: String,
-    changes: tokio::sync::broadcast::Receiver<String>,
-    pending: VecDeque<stepd_core::HistoryEvent>,
-    done: bool,
-}
-
-impl Follow {
-    /// The next batch of committed events, replayed on a blocking thread (`Runtime::read`).
-    async fn catch_up(&mut self) -> Option<Vec<stepd_core::HistoryEvent>> {
-        let mut follower = self.follower.take()?;
-        let (follower, batch) = self
-            .rt
-            .read(move |_| {
-                let batch = follower.next_batch(STREAM_BATCH, STREAM_BATCH_BYTES);
-                Ok((follower, batch))
-            })
-            .await
-            .ok()?;
-        self.follower = Some(follower);
-        batch.ok()
-    }
-}
-
-/// The execution's history so far, then each new event as it commits (`event:` its type, `id:` its id,
-/// `data:` the event as GetExecutionHistory shows it); the stream ends after the execution's last event.
-/// Events are read from the journal a batch at a time and turned into text one at a time, as the client
-/// takes them.
-async fn events(
-    State(rt): State<Runtime>,
-    Names((machine, execution)): Names<(String, String)>,
-) -> Result<Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let arn = rt.execution_arn(&machine, &execution);
-    // Listen before reading, so nothing committed in between is missed.
-    let changes = rt.subscribe();
-    let follower = {
-        let arn = arn.clone();
-        rt.read(move |rt| rt.follow(&arn)).await?
-    };
-    let follow = Follow {
-        rt,
-        follower: Some(follower),
-        arn,
-        changes,
-        pending: VecDeque::new(),
-        done: false,
-    };
-    let stream = futures_util::stream::unfold(follow, |mut f| async move {
-        loop {
-            if let Some(e) = f.pending.pop_front() {
-                f.done |= terminal(&e);
-                let v = e.to_aws_json();
-                let event = Event::default()
-                    .event(e.kind.as_str())
-                    .id(e.id.to_string())
-                    .data(v.to_string());
-                return Some((Ok(event), f));
-            }
-            if f.done {
-                return None;
-            }
-            // Only the journal entries committed since the last look are read and applied.
-            let batch = f.catch_up().await?;
-            if !batch.is_empty() {
-                f.pending.extend(batch);
-                continue;
-            }
-            loop {
-                match f.changes.recv().await {
-                    Ok(changed) if changed == f.arn => break,
-                    Ok(_) => {}
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
-                }
-            }
-        }
-    });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
 /// The body is the task's output (JSON; empty means `{}`).
@@ -460,7 +262,7 @@ async fn task_success(
     Names(token): Names<String>,
     body: Bytes,
 ) -> Answer {
-    let output = json_body(&body, "output", "InvalidOutput")?;
+    let output = json_body(&body, "output", Code::InvalidOutput)?;
     rt.send_task_success(&token, output).await?;
     ok(StatusCode::OK, json!({}))
 }
@@ -471,7 +273,7 @@ async fn task_failure(
     Names(token): Names<String>,
     body: Bytes,
 ) -> Answer {
-    let failure = json_body(&body, "body", "ValidationException")?;
+    let failure = json_body(&body, "body", Code::ValidationException)?;
     let text = |k: &str| {
         failure
             .get(k)

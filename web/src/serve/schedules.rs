@@ -2,7 +2,7 @@
 //! /schedules/{name}`) and delete. A schedule names its state machine by name or ARN and carries the input
 //! each execution starts with.
 
-use super::aws::ApiError;
+use super::error::ApiError;
 use super::rest::{Answer, ok};
 use axum::Router;
 use axum::body::Bytes;
@@ -29,14 +29,11 @@ pub(crate) fn spec(
         match body.get(k) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(ApiError(
-                "ValidationException",
-                format!("'{k}' must be a string"),
-            )),
+            Some(_) => Err(ApiError::validation(format!("'{k}' must be a string"))),
         }
     };
     let need = |k: &str| -> Result<String, ApiError> {
-        text(k)?.ok_or_else(|| ApiError("ValidationException", format!("'{k}' is required")))
+        text(k)?.ok_or_else(|| ApiError::validation(format!("'{k}' is required")))
     };
     let machine = need("stateMachine")?;
     let state_machine_arn = if machine.starts_with("arn:") {
@@ -48,10 +45,7 @@ pub(crate) fn spec(
         None | Some(Value::Null) => true,
         Some(Value::Bool(b)) => *b,
         Some(_) => {
-            return Err(ApiError(
-                "ValidationException",
-                "'enabled' must be true or false".into(),
-            ));
+            return Err(ApiError::validation("'enabled' must be true or false"));
         }
     };
     Ok(ScheduleSpec {
@@ -68,12 +62,8 @@ pub(crate) fn spec(
 }
 
 fn body_json(body: &Bytes) -> Result<Value, ApiError> {
-    serde_json::from_slice(body).map_err(|e| {
-        ApiError(
-            "SerializationException",
-            format!("The body must be a JSON object: {e}"),
-        )
-    })
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::serialization(format!("The body must be a JSON object: {e}")))
 }
 
 async fn list(State(rt): State<Runtime>) -> Answer {

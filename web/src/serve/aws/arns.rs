@@ -5,7 +5,7 @@
 //! without this check it would act on the local resource of the same name): the resource's "does not
 //! exist" error, which is what a regional endpoint answers for a resource it does not hold.
 
-use super::ApiError;
+use crate::serve::error::{ApiError, Code};
 use serde_json::Value;
 use stepd_runtime::Error;
 
@@ -49,12 +49,16 @@ fn not_here(field: &str, arn: &str) -> ApiError {
     match field {
         "stateMachineArn" => Error::StateMachineDoesNotExist(arn.into()).into(),
         "executionArn" => Error::ExecutionDoesNotExist(arn.into()).into(),
-        "activityArn" => ApiError(
-            "ActivityDoesNotExist",
+        "activityArn" => ApiError::new(
+            Code::ActivityDoesNotExist,
             format!("Activity Does Not Exist: '{arn}'"),
         ),
         _ => Error::ResourceNotFound(arn.into()).into(),
     }
+}
+
+fn invalid(arn: &str) -> ApiError {
+    ApiError::new(Code::InvalidArn, format!("Invalid Arn: '{arn}'"))
 }
 
 /// Checks one ARN field against its shape and this server's prefix (`arn:aws:states:<region>:<account>:`).
@@ -63,11 +67,11 @@ fn check_one(field: &str, arn: &str, own: &str) -> Result<(), ApiError> {
         return Ok(());
     };
     if !well_formed(arn, allowed) {
-        return Err(ApiError("InvalidArn", format!("Invalid Arn: '{arn}'")));
+        return Err(invalid(arn));
     }
     let partition = |a: &str| a.split(':').nth(1).map(str::to_string);
     if partition(arn) != partition(own) {
-        return Err(ApiError("InvalidArn", format!("Invalid Arn: '{arn}'")));
+        return Err(invalid(arn));
     }
     if !arn.starts_with(own) {
         return Err(not_here(field, arn));
@@ -134,7 +138,7 @@ mod tests {
     #[test]
     fn foreign_arns() {
         let own = "arn:aws:states:us-east-1:123456789012:";
-        let name = |field: &str, arn: &str| check_one(field, arn, own).err().map(|e| e.0);
+        let name = |field: &str, arn: &str| check_one(field, arn, own).err().map(|e| e.code);
         let e = "execution:m:e";
         assert_eq!(name("executionArn", &format!("{own}{e}")), None);
         assert_eq!(
@@ -142,35 +146,35 @@ mod tests {
                 "executionArn",
                 &format!("arn:aws:states:eu-west-1:123456789012:{e}")
             ),
-            Some("ExecutionDoesNotExist")
+            Some(Code::ExecutionDoesNotExist)
         );
         assert_eq!(
             name(
                 "executionArn",
                 &format!("arn:aws:states:us-east-1:210987654321:{e}")
             ),
-            Some("ExecutionDoesNotExist")
+            Some(Code::ExecutionDoesNotExist)
         );
         assert_eq!(
             name(
                 "executionArn",
                 &format!("arn:aws-cn:states:us-east-1:123456789012:{e}")
             ),
-            Some("InvalidArn")
+            Some(Code::InvalidArn)
         );
         assert_eq!(
             name(
                 "activityArn",
                 "arn:aws:states:us-west-2:123456789012:activity:a"
             ),
-            Some("ActivityDoesNotExist")
+            Some(Code::ActivityDoesNotExist)
         );
         assert_eq!(
             name(
                 "stateMachineArn",
                 "arn:aws:states:us-west-2:123456789012:stateMachine:m"
             ),
-            Some("StateMachineDoesNotExist")
+            Some(Code::StateMachineDoesNotExist)
         );
     }
 }

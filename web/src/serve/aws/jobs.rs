@@ -3,7 +3,9 @@
 //! `ListJobs {state?, tenant?, cluster?, minPriority?, maxResults?, nextToken?}` → `{jobs, nextToken}`,
 //! `CancelJob {jobId}` → `{jobId, state}` — sent as `X-Amz-Target: AWSStepFunctions.<Op>`.
 
-use super::{ApiError, field, generated_name, optional};
+use super::common::generated_name;
+use crate::serve::error::{ApiError, Code};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use stepd_runtime::Runtime;
 use stepd_runtime::jobs::{JobFilter, JobState};
@@ -11,70 +13,89 @@ use stepd_runtime::jobs::{JobFilter, JobState};
 /// The Job Poller every server ships.
 const POLLER: &str = "stepd-job-poller";
 
-fn not_found(id: &str) -> ApiError {
-    ApiError("ResourceNotFound", format!("Job Does Not Exist: '{id}'"))
+#[derive(Deserialize)]
+pub(super) struct SubmitJobInput {
+    /// Checked field by field by the runtime (`jobs::spec`).
+    job: Value,
 }
 
-pub(super) async fn handle(rt: &Runtime, op: &str, input: &Value) -> Result<Value, ApiError> {
-    match op {
-        "SubmitJob" => {
-            let job = input.get("job").cloned().ok_or_else(|| {
-                ApiError(
-                    "ValidationException",
-                    "1 validation error detected: Value null at 'job' failed to satisfy constraint: Member must not be null".into(),
-                )
-            })?;
-            let poller = rt.state_machine_arn(POLLER);
-            let (spec, arn) = rt.submit_job(job, &poller, &generated_name()).await?;
-            Ok(json!({ "jobId": spec.id, "executionArn": arn }))
-        }
-        "DescribeJob" => {
-            let id = field(input, "jobId")?;
-            let job = rt.job(id)?.ok_or_else(|| not_found(id))?;
-            Ok(json!({ "job": job.to_json() }))
-        }
-        "CancelJob" => {
-            let id = field(input, "jobId")?;
-            let state = rt.cancel_job(id).await?;
-            Ok(json!({ "jobId": id, "state": state }))
-        }
-        _ => {
-            let state = match optional(input, "state")? {
-                None => None,
-                Some(s) => Some(JobState::parse(s).ok_or_else(|| {
-                    ApiError(
-                        "ValidationException",
-                        format!("'state' must be QUEUED, PLACED, RUNNING, SUCCEEDED, FAILED or CANCELLED, not '{s}'"),
-                    )
-                })?),
-            };
-            let min_priority = match input.get("minPriority") {
-                None | Some(Value::Null) => None,
-                Some(v) => Some(v.as_u64().and_then(|p| u32::try_from(p).ok()).ok_or_else(
-                    || {
-                        ApiError(
-                            "ValidationException",
-                            "'minPriority' must be an integer".into(),
-                        )
-                    },
-                )?),
-            };
-            let limit = match input.get("maxResults").and_then(Value::as_u64) {
-                None | Some(0) => 100,
-                Some(n) => n.min(1000) as usize,
-            };
-            let filter = JobFilter {
-                state,
-                tenant: optional(input, "tenant")?.map(str::to_string),
-                cluster: optional(input, "cluster")?.map(str::to_string),
-                min_priority,
-            };
-            let after = optional(input, "nextToken")?.map(str::to_string);
-            let page = rt
-                .read(move |rt| rt.jobs(&filter, after.as_deref(), limit))
-                .await?;
-            let jobs: Vec<Value> = page.jobs.iter().map(|j| j.to_json()).collect();
-            Ok(json!({ "jobs": jobs, "nextToken": page.next }))
-        }
-    }
+/// DescribeJob's and CancelJob's input.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct JobIdInput {
+    job_id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ListJobsInput {
+    state: Option<String>,
+    /// Any JSON: a value that is not a priority is refused.
+    min_priority: Option<Value>,
+    /// Any JSON: a value that is not a count means the default.
+    max_results: Option<Value>,
+    tenant: Option<String>,
+    cluster: Option<String>,
+    next_token: Option<String>,
+}
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::new(
+        Code::ResourceNotFound,
+        format!("Job Does Not Exist: '{id}'"),
+    )
+}
+
+/// A job state's name, as a filter takes it.
+fn state(s: &str) -> Result<JobState, ApiError> {
+    JobState::parse(s).ok_or_else(|| {
+        ApiError::validation(format!(
+            "'state' must be QUEUED, PLACED, RUNNING, SUCCEEDED, FAILED or CANCELLED, not '{s}'"
+        ))
+    })
+}
+
+pub(super) async fn submit(rt: &Runtime, i: SubmitJobInput) -> Result<Value, ApiError> {
+    let poller = rt.state_machine_arn(POLLER);
+    let (spec, arn) = rt.submit_job(i.job, &poller, &generated_name()).await?;
+    Ok(json!({ "jobId": spec.id, "executionArn": arn }))
+}
+
+pub(super) fn describe(rt: &Runtime, i: JobIdInput) -> Result<Value, ApiError> {
+    let id = i.job_id;
+    let job = rt.job(&id)?.ok_or_else(|| not_found(&id))?;
+    Ok(json!({ "job": job.to_json() }))
+}
+
+pub(super) async fn cancel(rt: &Runtime, i: JobIdInput) -> Result<Value, ApiError> {
+    let state = rt.cancel_job(&i.job_id).await?;
+    Ok(json!({ "jobId": i.job_id, "state": state }))
+}
+
+pub(super) async fn list(rt: &Runtime, i: ListJobsInput) -> Result<Value, ApiError> {
+    let state = i.state.as_deref().map(state).transpose()?;
+    let min_priority = match i.min_priority {
+        None => None,
+        Some(v) => Some(
+            v.as_u64()
+                .and_then(|p| u32::try_from(p).ok())
+                .ok_or_else(|| ApiError::validation("'minPriority' must be an integer"))?,
+        ),
+    };
+    let limit = match i.max_results.as_ref().and_then(Value::as_u64) {
+        None | Some(0) => 100,
+        Some(n) => n.min(1000) as usize,
+    };
+    let filter = JobFilter {
+        state,
+        tenant: i.tenant,
+        cluster: i.cluster,
+        min_priority,
+    };
+    let after = i.next_token;
+    let page = rt
+        .read(move |rt| rt.jobs(&filter, after.as_deref(), limit))
+        .await?;
+    let jobs: Vec<Value> = page.jobs.iter().map(|j| j.to_json()).collect();
+    Ok(json!({ "jobs": jobs, "nextToken": page.next }))
 }

@@ -6,7 +6,7 @@
 //! not name are ignored, as AWS ignores them. String lengths are left to the handlers, which answer the
 //! operation's own errors (`InvalidName`, `InvalidArn`, `InvalidToken`, the payload limit).
 
-use super::ApiError;
+use crate::serve::error::ApiError;
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -47,6 +47,11 @@ pub(crate) fn enum_values(shape: &str) -> &'static [String] {
     model().shapes.get(shape).map_or(&[], |s| &s.values)
 }
 
+/// Whether the model has operation `op` (stepd's own operations, schedules and jobs, are not in it).
+pub(super) fn modelled(op: &str) -> bool {
+    model().operations.contains_key(op)
+}
+
 /// Checks a request of `op` (an operation the model does not know passes: the dispatcher answers it).
 pub(super) fn check(op: &str, input: &Value) -> Result<(), ApiError> {
     let model = model();
@@ -57,14 +62,11 @@ pub(super) fn check(op: &str, input: &Value) -> Result<(), ApiError> {
     walk(model, shape, input, "", 0, &mut problems)?;
     match problems.len() {
         0 => Ok(()),
-        n => Err(ApiError(
-            "ValidationException",
-            format!(
-                "{n} validation error{} detected: {}",
-                if n == 1 { "" } else { "s" },
-                problems.join("; ")
-            ),
-        )),
+        n => Err(ApiError::validation(format!(
+            "{n} validation error{} detected: {}",
+            if n == 1 { "" } else { "s" },
+            problems.join("; ")
+        ))),
     }
 }
 
@@ -80,10 +82,6 @@ fn found(v: &Value) -> &'static str {
         Value::Array(_) => "START_ARRAY",
         Value::Object(_) => "START_OBJECT",
     }
-}
-
-fn serialization(message: String) -> ApiError {
-    ApiError("SerializationException", message)
 }
 
 /// A value as a validation message quotes it (shortened: the message is no place for a large payload).
@@ -182,20 +180,20 @@ fn walk(
             }
         }
         (_, Value::Object(_)) => {
-            return Err(serialization(
-                "Start of structure or map found where not expected".into(),
+            return Err(ApiError::serialization(
+                "Start of structure or map found where not expected",
             ));
         }
         ("structure" | "list" | "map", _) => {
-            return Err(serialization("Unexpected field type".into()));
+            return Err(ApiError::serialization("Unexpected field type"));
         }
         (_, Value::Array(_)) => {
-            return Err(serialization(format!(
+            return Err(ApiError::serialization(format!(
                 "Unrecognized collection type class java.lang.{java}"
             )));
         }
         (_, other) if !java.is_empty() => {
-            return Err(serialization(format!(
+            return Err(ApiError::serialization(format!(
                 "{} cannot be converted to {java}",
                 found(other)
             )));
@@ -208,6 +206,7 @@ fn walk(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::serve::error::Code;
     use serde_json::json;
 
     #[test]
@@ -217,10 +216,13 @@ mod tests {
         assert_eq!(enum_values("ExecutionStatus").len(), 6);
     }
 
-    fn error(op: &str, input: Value) -> Option<(&'static str, String)> {
-        check(op, &input)
-            .err()
-            .map(|ApiError(name, message)| (name, message))
+    fn error(op: &str, input: Value) -> Option<(Code, String)> {
+        check(op, &input).err().map(|e| (e.code, e.message))
+    }
+
+    /// The error a request must have (a placeholder that fails the test when it has none).
+    fn failure(op: &str, input: Value) -> (Code, String) {
+        error(op, input).unwrap_or((Code::InternalFailure, String::new()))
     }
 
     #[test]
@@ -239,23 +241,22 @@ mod tests {
                 json!({"stateMachineArn": sm, "maxResults": "5"})
             ),
             Some((
-                "SerializationException",
+                Code::SerializationException,
                 "STRING_VALUE cannot be converted to Integer".into()
             ))
         );
         assert_eq!(
             error("ListExecutions", json!({"stateMachineArn": 7})),
             Some((
-                "SerializationException",
+                Code::SerializationException,
                 "NUMBER_VALUE cannot be converted to String".into()
             ))
         );
-        let (name, message) = error(
+        let (name, message) = failure(
             "ListExecutions",
             json!({"stateMachineArn": sm, "maxResults": 1001, "statusFilter": ""}),
-        )
-        .unwrap_or_default();
-        assert_eq!(name, "ValidationException");
+        );
+        assert_eq!(name, Code::ValidationException);
         assert!(
             message.starts_with("2 validation errors detected: "),
             "{message}"
@@ -263,11 +264,10 @@ mod tests {
         assert!(message.contains("at 'maxResults'"), "{message}");
         assert!(message.contains("Value '' at 'statusFilter'"), "{message}");
         // Nested: lists of structures, with AWS's `name.N.member` paths.
-        let (_, message) = error(
+        let (_, message) = failure(
             "CreateStateMachineAlias",
             json!({"name": "a", "routingConfiguration": [{"stateMachineVersionArn": sm, "weight": 101}]}),
-        )
-        .unwrap_or_default();
+        );
         assert!(
             message.contains("at 'routingConfiguration.1.member.weight'"),
             "{message}"
@@ -278,7 +278,7 @@ mod tests {
                 json!({"executionArn": "x", "reverseOrder": "yes"})
             )
             .map(|e| e.0),
-            Some("SerializationException")
+            Some(Code::SerializationException)
         );
         // Unknown fields and operations pass.
         assert!(

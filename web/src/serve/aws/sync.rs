@@ -1,14 +1,27 @@
 //! StartSyncExecution: an EXPRESS machine's execution run to its end while the caller waits.
 
-use super::{ApiError, field, generated_name, json_text, optional, seconds};
+use super::common::{generated_name, json_text, seconds};
+use crate::serve::error::{ApiError, Code};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use stepd_core::Outcome;
 use stepd_runtime::Runtime;
 
-pub(super) async fn start_sync(rt: &Runtime, input: &Value) -> Result<Value, ApiError> {
-    let machine = field(input, "stateMachineArn")?;
-    let name = optional(input, "name")?.map_or_else(generated_name, str::to_string);
-    let exec_input = json_text(input, "input", "InvalidExecutionInput")?;
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct StartSyncExecutionInput {
+    state_machine_arn: String,
+    name: Option<String>,
+    input: Option<String>,
+}
+
+pub(super) async fn start_sync(
+    rt: &Runtime,
+    i: StartSyncExecutionInput,
+) -> Result<Value, ApiError> {
+    let machine = i.state_machine_arn.as_str();
+    let name = i.name.unwrap_or_else(generated_name);
+    let exec_input = json_text("input", i.input.as_deref(), Code::InvalidExecutionInput)?;
     let base = stepd_runtime::split_version(machine).map_or(machine, |(b, _)| b);
     let done = rt
         .start_sync_execution(machine, &name, exec_input.clone())

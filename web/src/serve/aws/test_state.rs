@@ -1,60 +1,78 @@
 //! TestState: one state run on its own (see `stepd_runtime::Runtime::test_state`).
 
-use super::{ApiError, field, json_text, optional};
+use super::common::json_text;
+use crate::serve::error::{ApiError, Code};
+use serde::Deserialize;
+use serde::de::IgnoredAny;
 use serde_json::{Value, json};
 use stepd_runtime::{Mock, Runtime};
 
-pub(super) async fn test_state(rt: &Runtime, input: &Value) -> Result<Value, ApiError> {
-    let definition = field(input, "definition")?;
-    let state_input = json_text(input, "input", "InvalidExecutionInput")?;
-    let variables = match optional(input, "variables")? {
-        None => None,
-        Some(text) => match serde_json::from_str::<Value>(text) {
-            Ok(Value::Object(vars)) => Some(vars),
-            _ => {
-                return Err(ApiError(
-                    "ValidationException",
-                    "'variables' must be a JSON object in a string".into(),
-                ));
-            }
-        },
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct TestStateInput {
+    definition: String,
+    input: Option<String>,
+    variables: Option<String>,
+    context: Option<IgnoredAny>,
+    state_configuration: Option<IgnoredAny>,
+    /// Read as JSON: a `result` present as null beside `errorOutput` is refused, not ignored.
+    mock: Option<Value>,
+    inspection_level: Option<String>,
+    state_name: Option<String>,
+}
+
+/// `variables`: a JSON object in a string.
+fn variables(text: Option<&str>) -> Result<Option<serde_json::Map<String, Value>>, ApiError> {
+    match text.map(serde_json::from_str::<Value>) {
+        None => Ok(None),
+        Some(Ok(Value::Object(vars))) => Ok(Some(vars)),
+        Some(_) => Err(ApiError::validation(
+            "'variables' must be a JSON object in a string",
+        )),
+    }
+}
+
+/// `mock`: exactly one of `result` (JSON in a string) or `errorOutput {error, cause}`.
+fn mock(m: Option<&Value>) -> Result<Option<Mock>, ApiError> {
+    let Some(m) = m else {
+        return Ok(None);
     };
-    for unsupported in ["context", "stateConfiguration"] {
-        if input.get(unsupported).is_some_and(|v| !v.is_null()) {
-            return Err(ApiError(
-                "ValidationException",
-                format!("'{unsupported}' is not supported by this server's TestState"),
+    Ok(Some(match (m.get("result"), m.get("errorOutput")) {
+        (Some(Value::String(r)), None) => Mock::Result(
+            serde_json::from_str(r)
+                .map_err(|e| ApiError::validation(format!("mock.result is not JSON: {e}")))?,
+        ),
+        (None, Some(e)) => Mock::Error {
+            error: e.get("error").and_then(Value::as_str).unwrap_or("").into(),
+            cause: e.get("cause").and_then(Value::as_str).unwrap_or("").into(),
+        },
+        _ => {
+            return Err(ApiError::validation(
+                "mock needs exactly one of 'result' (a JSON string) or 'errorOutput'",
             ));
         }
+    }))
+}
+
+pub(super) async fn test_state(rt: &Runtime, i: TestStateInput) -> Result<Value, ApiError> {
+    let state_input = json_text("input", i.input.as_deref(), Code::InvalidExecutionInput)?;
+    let variables = variables(i.variables.as_deref())?;
+    for (unsupported, given) in [
+        ("context", i.context.is_some()),
+        ("stateConfiguration", i.state_configuration.is_some()),
+    ] {
+        if given {
+            return Err(ApiError::validation(format!(
+                "'{unsupported}' is not supported by this server's TestState"
+            )));
+        }
     }
-    let mock = match input.get("mock").filter(|m| !m.is_null()) {
-        None => None,
-        Some(m) => Some(match (m.get("result"), m.get("errorOutput")) {
-            (Some(Value::String(r)), None) => {
-                Mock::Result(serde_json::from_str(r).map_err(|e| {
-                    ApiError(
-                        "ValidationException",
-                        format!("mock.result is not JSON: {e}"),
-                    )
-                })?)
-            }
-            (None, Some(e)) => Mock::Error {
-                error: e.get("error").and_then(Value::as_str).unwrap_or("").into(),
-                cause: e.get("cause").and_then(Value::as_str).unwrap_or("").into(),
-            },
-            _ => {
-                return Err(ApiError(
-                    "ValidationException",
-                    "mock needs exactly one of 'result' (a JSON string) or 'errorOutput'".into(),
-                ));
-            }
-        }),
-    };
-    let debug = matches!(optional(input, "inspectionLevel")?, Some("DEBUG" | "TRACE"));
+    let mock = mock(i.mock.as_ref())?;
+    let debug = matches!(i.inspection_level.as_deref(), Some("DEBUG" | "TRACE"));
     let done = rt
         .test_state(
-            definition,
-            optional(input, "stateName")?,
+            &i.definition,
+            i.state_name.as_deref(),
             state_input.clone(),
             variables.as_ref(),
             mock,
