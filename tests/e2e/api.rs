@@ -638,6 +638,38 @@ fn a_machine_created_without_a_role_reports_the_accounts_default_role() {
     );
     assert_eq!(status, 200, "{described}");
     assert_eq!(described["roleArn"], "arn:aws:iam::111122223333:role/stepd");
+
+    // Executions see the same role: in their context object and in their history.
+    let reads = r#"{"StartAt": "P", "States": {"P": {"Type": "Pass",
+        "Parameters": {"role.$": "$$.Execution.RoleArn"}, "End": true}}}"#;
+    let (_, created) = call(
+        &s.url,
+        "CreateStateMachine",
+        json!({"name": "reads", "definition": reads}),
+    );
+    let (_, started) = call(
+        &s.url,
+        "StartExecution",
+        json!({"stateMachineArn": created["stateMachineArn"]}),
+    );
+    let arn = started["executionArn"].as_str().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let done = loop {
+        let (_, d) = call(&s.url, "DescribeExecution", json!({"executionArn": arn}));
+        if d["status"] != "RUNNING" || std::time::Instant::now() > deadline {
+            break d;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(done["status"], "SUCCEEDED", "{done}");
+    let output: Value = serde_json::from_str(done["output"].as_str().unwrap()).unwrap();
+    assert_eq!(output["role"], "arn:aws:iam::111122223333:role/stepd");
+    let (_, history) = call(&s.url, "GetExecutionHistory", json!({"executionArn": arn}));
+    assert_eq!(
+        history["events"][0]["executionStartedEventDetails"]["roleArn"],
+        "arn:aws:iam::111122223333:role/stepd",
+        "{history}"
+    );
 }
 
 #[test]

@@ -20,6 +20,17 @@ impl Identity {
     /// An identity for local runs (`stepd run`), in AWS's ARN format.
     pub fn local(state_machine_name: &str, execution_name: &str, start_time: Millis) -> Identity {
         let scope = crate::arn::Scope::new("us-east-1", "123456789012");
+        Identity::in_scope(&scope, state_machine_name, execution_name, start_time)
+    }
+
+    /// Execution `execution_name` of `state_machine_name` in `scope` (its region and account), with the
+    /// scope's default role.
+    pub fn in_scope(
+        scope: &crate::arn::Scope,
+        state_machine_name: &str,
+        execution_name: &str,
+        start_time: Millis,
+    ) -> Identity {
         Identity {
             execution_arn: scope.execution(state_machine_name, execution_name),
             name: execution_name.to_string(),

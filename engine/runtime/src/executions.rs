@@ -98,7 +98,7 @@ impl Writer {
             redrive_tokens: Vec::new(),
         };
         let compiled = self.definitions.get(&*self.store, &record.definition_id)?;
-        let exec = execution(&record, &compiled);
+        let exec = execution(&record, &compiled, &self.arns);
         batch.put(
             Table::Executions,
             records::exec_key(&arn),
@@ -280,7 +280,7 @@ impl Writer {
         record: ExecutionRecord,
     ) -> Result<(ExecutionRecord, Execution, u64), Error> {
         let compiled = self.definitions.get(&*self.store, &record.definition_id)?;
-        let exec = execution(&record, &compiled);
+        let exec = execution(&record, &compiled, &self.arns);
         let mut follower = crate::Follower::new(Arc::clone(&self.store), record, exec);
         follower.catch_up(|_| {})?;
         Ok(follower.into_parts())
@@ -376,10 +376,14 @@ pub fn fresh_seed(salt: u64) -> u64 {
 }
 
 /// A fresh execution object for a record (the same identity and seed rebuild the same execution).
-pub(crate) fn execution(record: &ExecutionRecord, (def, exprs): &Compiled) -> Execution {
+pub(crate) fn execution(
+    record: &ExecutionRecord,
+    (def, exprs): &Compiled,
+    scope: &records::Arns,
+) -> Execution {
     let machine = &record.state_machine_arn;
-    let machine_name = machine.rsplit(':').next().unwrap_or(machine);
-    let mut identity = Identity::local(machine_name, &record.name, record.start);
+    let machine_name = records::machine_short(machine);
+    let mut identity = Identity::in_scope(scope, machine_name, &record.name, record.start);
     identity.execution_arn = record.arn.clone();
     identity.state_machine_arn = machine.clone();
     if !record.role_arn.is_empty() {

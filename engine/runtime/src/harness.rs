@@ -186,7 +186,7 @@ impl Harness {
             .definitions
             .get(&*self.store, &record.definition_id)
             .expect("its definition");
-        let exec = crate::executions::execution(&record, &compiled);
+        let exec = crate::executions::execution(&record, &compiled, &self.writer.arns);
         let store: Arc<dyn Store> = self.store.clone();
         crate::Follower::new(store, record, exec)
             .next_events()

@@ -236,7 +236,7 @@ impl Runtime {
     pub fn follow(&self, execution: &str) -> Result<crate::Follower, Error> {
         let record = self.describe_execution(execution)?;
         let compiled = self.definitions.get(&*self.store, &record.definition_id)?;
-        let exec = crate::executions::execution(&record, &compiled);
+        let exec = crate::executions::execution(&record, &compiled, &self.arns);
         Ok(crate::Follower::new(Arc::clone(&self.store), record, exec))
     }
 

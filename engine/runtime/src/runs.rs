@@ -90,7 +90,7 @@ impl Runtime {
         let compiled = self.definitions.get(&*self.store, &id)?;
         let now = (self.clock)();
         let seed = crate::executions::fresh_seed(now as u64);
-        let mut identity = stepd_core::Identity::local(&m.name, name, now);
+        let mut identity = stepd_core::Identity::in_scope(&self.arns, &m.name, name, now);
         identity.state_machine_arn = base;
         if !m.role_arn.is_empty() {
             identity.role_arn = m.role_arn.clone();
