@@ -35,10 +35,7 @@ pub(crate) fn router(jobs: Jobs) -> Router {
 }
 
 fn not_found(id: &str) -> ApiError {
-    ApiError::new(
-        Code::ResourceNotFound,
-        format!("Job Does Not Exist: '{id}'"),
-    )
+    stepd_runtime::Error::JobDoesNotExist(id.to_string()).into()
 }
 
 /// `POST /jobs`, the job as the body: 201 `{id, executionArn}`.
@@ -56,11 +53,7 @@ async fn submit(State(j): State<Jobs>, body: Bytes) -> Answer {
 async fn list(State(j): State<Jobs>, RawQuery(query): RawQuery) -> Answer {
     let state = match param(&query, "state")? {
         None => None,
-        Some(s) => Some(JobState::parse(&s).ok_or_else(|| {
-            ApiError::validation(format!(
-                "'state' must be QUEUED, PLACED, RUNNING, SUCCEEDED, FAILED or CANCELLED, not '{s}'"
-            ))
-        })?),
+        Some(s) => Some(JobState::filter(&s)?),
     };
     let min_priority = match param(&query, "minPriority")? {
         None => None,

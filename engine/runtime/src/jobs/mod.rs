@@ -67,6 +67,15 @@ impl JobState {
             _ => return None,
         })
     }
+
+    /// A `state` filter as a client gives it; any other name is a `Validation` error saying which are.
+    pub fn filter(s: &str) -> Result<JobState, crate::Error> {
+        JobState::parse(s).ok_or_else(|| {
+            crate::Error::Validation(format!(
+                "'state' must be QUEUED, PLACED, RUNNING, SUCCEEDED, FAILED or CANCELLED, not '{s}'"
+            ))
+        })
+    }
 }
 
 /// Where the scheduler put a job, and why.

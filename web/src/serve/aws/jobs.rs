@@ -4,7 +4,7 @@
 //! `CancelJob {jobId}` → `{jobId, state}` — sent as `X-Amz-Target: AWSStepFunctions.<Op>`.
 
 use super::common::generated_name;
-use crate::serve::error::{ApiError, Code};
+use crate::serve::error::ApiError;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use stepd_runtime::Runtime;
@@ -40,19 +40,12 @@ pub(super) struct ListJobsInput {
 }
 
 fn not_found(id: &str) -> ApiError {
-    ApiError::new(
-        Code::ResourceNotFound,
-        format!("Job Does Not Exist: '{id}'"),
-    )
+    stepd_runtime::Error::JobDoesNotExist(id.to_string()).into()
 }
 
 /// A job state's name, as a filter takes it.
 fn state(s: &str) -> Result<JobState, ApiError> {
-    JobState::parse(s).ok_or_else(|| {
-        ApiError::validation(format!(
-            "'state' must be QUEUED, PLACED, RUNNING, SUCCEEDED, FAILED or CANCELLED, not '{s}'"
-        ))
-    })
+    Ok(JobState::filter(s)?)
 }
 
 pub(super) async fn submit(rt: &Runtime, i: SubmitJobInput) -> Result<Value, ApiError> {
