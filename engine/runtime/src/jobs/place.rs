@@ -108,6 +108,35 @@ impl Writer {
                 clusters.push(view);
             }
         }
+        let queued = self.queued_jobs();
+        let allocations = self.allocations(&readings);
+        let mut config = self.jobs_config.policy.clone();
+        if let Some(limit) = input.get("limit").and_then(Value::as_u64) {
+            config.max_placements = config.max_placements.min(limit as usize);
+        }
+        let decision = policy::place(&policy::Input {
+            now_ms: now as u64,
+            queued: &queued,
+            clusters: &clusters,
+            allocations: &allocations,
+            policy: &config,
+        });
+        let placed = self.book(&decision, now, batch, after);
+        let unschedulable = self.refuse(&decision, now, batch, after);
+        Ok(json!({
+            "placed": placed.len(),
+            "placements": placed,
+            "unschedulable": decision.unschedulable.len(),
+            "unschedulableJobs": unschedulable,
+            "reservation": decision.reservation.as_ref().map(|r| json!({
+                "job": r.job, "cluster": r.cluster, "startMs": r.start_ms,
+            })),
+            "queued": self.jobs.queued.len(),
+        }))
+    }
+
+    /// The queued jobs as the policy reads them, in enqueue order.
+    fn queued_jobs(&self) -> Vec<policy::QueuedJob> {
         let mut queued = Vec::with_capacity(self.jobs.queued.len());
         for id in self.jobs.queued.values() {
             let Some(job) = self.jobs.active.get(id) else {
@@ -130,9 +159,16 @@ impl Writer {
                 time_limit_ms: s.time_limit_seconds.map(|t| t * 1000),
             });
         }
-        // What our jobs hold: every placed or running one (a run the cluster has not started yet still
-        // holds its room). What the cluster reports beyond the runs it had when it was read is someone
-        // else's and is held too, with no end.
+        queued
+    }
+
+    /// What our jobs hold (every placed or running one: a run the cluster has not started yet still holds
+    /// its room), and what each cluster reported beyond the runs it had when it was read (someone else's,
+    /// held too, with no end). `readings`: (cluster, used, when read).
+    fn allocations(
+        &self,
+        readings: &[(String, policy::Resources, Millis)],
+    ) -> Vec<policy::Allocation> {
         let mut allocations = Vec::new();
         let mut ours_before: std::collections::HashMap<&str, policy::Resources> =
             Default::default();
@@ -164,7 +200,7 @@ impl Writer {
                 e.memory_mib += demand.memory_mib;
             }
         }
-        for (name, used, _) in &readings {
+        for (name, used, _) in readings {
             let ours = ours_before.get(name.as_str()).copied().unwrap_or_default();
             let foreign = policy::Resources {
                 cpu_milli: used.cpu_milli.saturating_sub(ours.cpu_milli),
@@ -179,17 +215,17 @@ impl Writer {
                 });
             }
         }
-        let mut config = self.jobs_config.policy.clone();
-        if let Some(limit) = input.get("limit").and_then(Value::as_u64) {
-            config.max_placements = config.max_placements.min(limit as usize);
-        }
-        let decision = policy::place(&policy::Input {
-            now_ms: now as u64,
-            queued: &queued,
-            clusters: &clusters,
-            allocations: &allocations,
-            policy: &config,
-        });
+        allocations
+    }
+
+    /// Marks the placed jobs PLACED and answers their queue tokens, in this batch; what the task reports.
+    fn book(
+        &mut self,
+        decision: &policy::Decision,
+        now: Millis,
+        batch: &mut Batch,
+        after: &mut Vec<After>,
+    ) -> Vec<Value> {
         let mut placed = Vec::new();
         for p in &decision.placements {
             let Some(job) = self.jobs.active.get_mut(&p.job) else {
@@ -217,6 +253,18 @@ impl Writer {
             }
             placed.push(json!({ "job": p.job, "cluster": p.cluster, "backfilled": p.backfilled }));
         }
+        placed
+    }
+
+    /// Fails the queue tokens of the jobs no cluster can ever hold (`Job.Unschedulable`); the first
+    /// `LISTED` of them, for the task's answer.
+    fn refuse(
+        &mut self,
+        decision: &policy::Decision,
+        now: Millis,
+        batch: &mut Batch,
+        after: &mut Vec<After>,
+    ) -> Vec<Value> {
         let mut unschedulable = Vec::new();
         for u in &decision.unschedulable {
             let Some(job) = self.jobs.active.get_mut(&u.job) else {
@@ -237,15 +285,6 @@ impl Writer {
                 unschedulable.push(json!({ "job": u.job, "reason": u.reason }));
             }
         }
-        Ok(json!({
-            "placed": placed.len(),
-            "placements": placed,
-            "unschedulable": decision.unschedulable.len(),
-            "unschedulableJobs": unschedulable,
-            "reservation": decision.reservation.as_ref().map(|r| json!({
-                "job": r.job, "cluster": r.cluster, "startMs": r.start_ms,
-            })),
-            "queued": self.jobs.queued.len(),
-        }))
+        unschedulable
     }
 }

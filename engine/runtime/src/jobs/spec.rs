@@ -83,223 +83,259 @@ pub struct Known {
     pub tenants: Vec<String>,
 }
 
-/// Reads and checks a job. `default_id` is used when the job names none (the execution's name).
+/// The fields a job may have.
+const FIELDS: [&str; 14] = [
+    "id",
+    "name",
+    "tenant",
+    "priority",
+    "cpus",
+    "memoryMiB",
+    "command",
+    "env",
+    "workdir",
+    "cluster",
+    "labels",
+    "timeLimitSeconds",
+    "pollSeconds",
+    "memory",
+];
+
+/// Reads and checks a job. `default_id` is used when the job names none (the execution's name). Fields are
+/// checked in a fixed order, and the first problem is the one reported.
 pub fn parse(job: &Value, default_id: &str, known: &Known) -> Result<JobSpec, SpecError> {
-    let Value::Object(fields) = job else {
+    let Value::Object(map) = job else {
         return Err(bad("", "a job is a JSON object"));
     };
-    const FIELDS: [&str; 14] = [
-        "id",
-        "name",
-        "tenant",
-        "priority",
-        "cpus",
-        "memoryMiB",
-        "command",
-        "env",
-        "workdir",
-        "cluster",
-        "labels",
-        "timeLimitSeconds",
-        "pollSeconds",
-        "memory",
-    ];
-    if let Some(unknown) = fields.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+    if let Some(unknown) = map.keys().find(|k| !FIELDS.contains(&k.as_str())) {
         return Err(SpecError {
             field: "",
             problem: format!("unknown field '{unknown}'"),
         });
     }
-    let text = |field: &'static str| -> Result<Option<String>, SpecError> {
-        match fields.get(field) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(bad(field, "must be a string")),
-        }
-    };
-    let id = text("id")?.unwrap_or_else(|| default_id.to_string());
+    let f = Fields(map);
+    let id = f.text("id")?.unwrap_or_else(|| default_id.to_string());
     if !token_like(&id) {
         return Err(bad(
             "id",
             format!("'{id}' must be 1-80 letters, digits, '.', '_' or '-'"),
         ));
     }
-    let name = text("name")?.unwrap_or_else(|| id.clone());
+    let name = f.text("name")?.unwrap_or_else(|| id.clone());
     if name.is_empty() || name.len() > 256 {
         return Err(bad("name", "must be 1-256 characters"));
     }
-    let tenant = text("tenant")?.unwrap_or_else(|| "default".to_string());
-    if !token_like(&tenant) {
-        return Err(bad(
-            "tenant",
-            format!("'{tenant}' is not a valid tenant name"),
-        ));
-    }
-    if !known.tenants.is_empty() && !known.tenants.contains(&tenant) {
-        return Err(bad(
-            "tenant",
-            format!(
-                "unknown tenant '{tenant}' (configured: {})",
-                known.tenants.join(", ")
-            ),
-        ));
-    }
-    let priority = match fields.get("priority") {
-        None | Some(Value::Null) => DEFAULT_PRIORITY,
-        Some(v) => match v.as_u64() {
-            Some(p) if p <= u64::from(MAX_PRIORITY) => p as u32,
-            _ => {
-                return Err(bad(
-                    "priority",
-                    format!("must be an integer from 0 to {MAX_PRIORITY}, not {v}"),
-                ));
-            }
-        },
-    };
-    let cpus = match fields.get("cpus") {
-        None | Some(Value::Null) => 1.0,
-        Some(v) => match v.as_f64() {
-            Some(c) if (0.001..=MAX_CPUS).contains(&c) => c,
-            _ => {
-                return Err(bad(
-                    "cpus",
-                    format!("must be a number from 0.001 to {MAX_CPUS}, not {v}"),
-                ));
-            }
-        },
-    };
-    let memory_mib = match (fields.get("memoryMiB"), fields.get("memory")) {
-        (Some(_), Some(_)) => return Err(bad("memory", "give memoryMiB or memory, not both")),
-        (Some(v), None) => match v.as_u64() {
-            Some(m) if (1..=MAX_MEMORY_MIB).contains(&m) => m,
-            _ => {
-                return Err(bad(
-                    "memoryMiB",
-                    format!("must be an integer from 1 to {MAX_MEMORY_MIB}, not {v}"),
-                ));
-            }
-        },
-        (None, Some(Value::String(s))) => parse_memory(s).map_err(|why| bad("memory", why))?,
-        (None, Some(v)) => {
-            return Err(bad(
-                "memory",
-                format!("must be a size such as \"4GiB\", not {v}"),
-            ));
-        }
-        (None, None) => 256,
-    };
-    let command = match fields.get("command") {
-        Some(Value::Array(items)) if !items.is_empty() => items
-            .iter()
-            .map(|v| v.as_str().map(str::to_string))
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| bad("command", "must be an array of strings"))?,
-        Some(Value::String(s)) if !s.trim().is_empty() => {
-            vec!["/bin/sh".into(), "-c".into(), s.clone()]
-        }
-        None => return Err(bad("command", "is required")),
-        Some(_) => {
-            return Err(bad(
-                "command",
-                "must be a non-empty array of strings or a shell command line",
-            ));
-        }
-    };
-    let bytes: usize = command.iter().map(String::len).sum();
-    if bytes > MAX_COMMAND_BYTES {
-        return Err(bad(
-            "command",
-            format!("is {bytes} bytes; at most {MAX_COMMAND_BYTES}"),
-        ));
-    }
-    if command.iter().any(|a| a.contains('\0')) {
-        return Err(bad("command", "must not contain NUL characters"));
-    }
-    let env = match fields.get("env") {
-        None | Some(Value::Null) => BTreeMap::new(),
-        Some(Value::Object(m)) if m.len() <= MAX_ENV => {
-            let mut env = BTreeMap::new();
-            for (k, v) in m {
-                let valid_key = !k.is_empty()
-                    && !k.as_bytes()[0].is_ascii_digit()
-                    && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-                match v.as_str() {
-                    Some(v) if valid_key && !v.contains('\0') => {
-                        env.insert(k.clone(), v.to_string());
-                    }
-                    _ => {
-                        return Err(bad(
-                            "env",
-                            format!("'{k}' must be a variable name with a string value"),
-                        ));
-                    }
-                }
-            }
-            env
-        }
-        Some(_) => {
-            return Err(bad(
-                "env",
-                format!("must be an object of at most {MAX_ENV} strings"),
-            ));
-        }
-    };
-    let cluster = text("cluster")?;
-    if let Some(c) = &cluster
-        && !known.clusters.contains_key(c)
-    {
-        let names: Vec<&str> = known.clusters.keys().map(String::as_str).collect();
-        return Err(bad(
-            "cluster",
-            format!("unknown cluster '{c}' (configured: {})", names.join(", ")),
-        ));
-    }
-    let labels = match fields.get("labels") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(items)) if items.len() <= MAX_LABELS => items
-            .iter()
-            .map(|v| v.as_str().filter(|s| token_like(s)).map(str::to_string))
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| {
-                bad(
-                    "labels",
-                    "must be label names (letters, digits, '.', '_', '-')",
-                )
-            })?,
-        Some(_) => {
-            return Err(bad(
-                "labels",
-                format!("must be an array of at most {MAX_LABELS} names"),
-            ));
-        }
-    };
-    let seconds = |field: &'static str, max: u64| -> Result<Option<u64>, SpecError> {
-        match fields.get(field) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => match v.as_u64() {
-                Some(s) if (1..=max).contains(&s) => Ok(Some(s)),
-                _ => Err(bad(
-                    field,
-                    format!("must be an integer from 1 to {max}, not {v}"),
-                )),
-            },
-        }
-    };
     Ok(JobSpec {
         id,
         name,
-        tenant,
-        priority,
-        cpus,
-        memory_mib,
-        command,
-        env,
-        workdir: text("workdir")?,
-        cluster,
-        labels,
-        time_limit_seconds: seconds("timeLimitSeconds", MAX_TIME_LIMIT)?,
-        poll_seconds: seconds("pollSeconds", MAX_POLL)?.unwrap_or(1),
+        tenant: f.tenant(known)?,
+        priority: f.priority()?,
+        cpus: f.cpus()?,
+        memory_mib: f.memory()?,
+        command: f.command()?,
+        env: f.env()?,
+        cluster: f.cluster(known)?,
+        labels: f.labels()?,
+        workdir: f.text("workdir")?,
+        time_limit_seconds: f.seconds("timeLimitSeconds", MAX_TIME_LIMIT)?,
+        poll_seconds: f.seconds("pollSeconds", MAX_POLL)?.unwrap_or(1),
     })
+}
+
+/// A job's fields, read one at a time (each reader checks its own field).
+struct Fields<'a>(&'a serde_json::Map<String, Value>);
+
+impl Fields<'_> {
+    fn get(&self, field: &str) -> Option<&Value> {
+        self.0.get(field).filter(|v| !v.is_null())
+    }
+
+    fn text(&self, field: &'static str) -> Result<Option<String>, SpecError> {
+        match self.get(field) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(bad(field, "must be a string")),
+        }
+    }
+
+    fn tenant(&self, known: &Known) -> Result<String, SpecError> {
+        let tenant = self
+            .text("tenant")?
+            .unwrap_or_else(|| "default".to_string());
+        if !token_like(&tenant) {
+            return Err(bad(
+                "tenant",
+                format!("'{tenant}' is not a valid tenant name"),
+            ));
+        }
+        if !known.tenants.is_empty() && !known.tenants.contains(&tenant) {
+            return Err(bad(
+                "tenant",
+                format!(
+                    "unknown tenant '{tenant}' (configured: {})",
+                    known.tenants.join(", ")
+                ),
+            ));
+        }
+        Ok(tenant)
+    }
+
+    fn priority(&self) -> Result<u32, SpecError> {
+        let Some(v) = self.get("priority") else {
+            return Ok(DEFAULT_PRIORITY);
+        };
+        match v.as_u64() {
+            Some(p) if p <= u64::from(MAX_PRIORITY) => Ok(p as u32),
+            _ => Err(bad(
+                "priority",
+                format!("must be an integer from 0 to {MAX_PRIORITY}, not {v}"),
+            )),
+        }
+    }
+
+    fn cpus(&self) -> Result<f64, SpecError> {
+        let Some(v) = self.get("cpus") else {
+            return Ok(1.0);
+        };
+        match v.as_f64() {
+            Some(c) if (0.001..=MAX_CPUS).contains(&c) => Ok(c),
+            _ => Err(bad(
+                "cpus",
+                format!("must be a number from 0.001 to {MAX_CPUS}, not {v}"),
+            )),
+        }
+    }
+
+    /// `memoryMiB` (an integer) or `memory` (a size such as "4GiB"), not both; 256 MiB by default.
+    fn memory(&self) -> Result<u64, SpecError> {
+        match (self.0.get("memoryMiB"), self.0.get("memory")) {
+            (Some(_), Some(_)) => Err(bad("memory", "give memoryMiB or memory, not both")),
+            (Some(v), None) => match v.as_u64() {
+                Some(m) if (1..=MAX_MEMORY_MIB).contains(&m) => Ok(m),
+                _ => Err(bad(
+                    "memoryMiB",
+                    format!("must be an integer from 1 to {MAX_MEMORY_MIB}, not {v}"),
+                )),
+            },
+            (None, Some(Value::String(s))) => parse_memory(s).map_err(|why| bad("memory", why)),
+            (None, Some(v)) => Err(bad(
+                "memory",
+                format!("must be a size such as \"4GiB\", not {v}"),
+            )),
+            (None, None) => Ok(256),
+        }
+    }
+
+    /// An argument vector, or a shell command line run by `/bin/sh -c`.
+    fn command(&self) -> Result<Vec<String>, SpecError> {
+        let command = match self.0.get("command") {
+            Some(Value::Array(items)) if !items.is_empty() => items
+                .iter()
+                .map(|v| v.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| bad("command", "must be an array of strings"))?,
+            Some(Value::String(s)) if !s.trim().is_empty() => {
+                vec!["/bin/sh".into(), "-c".into(), s.clone()]
+            }
+            None => return Err(bad("command", "is required")),
+            Some(_) => {
+                return Err(bad(
+                    "command",
+                    "must be a non-empty array of strings or a shell command line",
+                ));
+            }
+        };
+        let bytes: usize = command.iter().map(String::len).sum();
+        if bytes > MAX_COMMAND_BYTES {
+            return Err(bad(
+                "command",
+                format!("is {bytes} bytes; at most {MAX_COMMAND_BYTES}"),
+            ));
+        }
+        if command.iter().any(|a| a.contains('\0')) {
+            return Err(bad("command", "must not contain NUL characters"));
+        }
+        Ok(command)
+    }
+
+    fn env(&self) -> Result<BTreeMap<String, String>, SpecError> {
+        let m = match self.get("env") {
+            None => return Ok(BTreeMap::new()),
+            Some(Value::Object(m)) if m.len() <= MAX_ENV => m,
+            Some(_) => {
+                return Err(bad(
+                    "env",
+                    format!("must be an object of at most {MAX_ENV} strings"),
+                ));
+            }
+        };
+        let mut env = BTreeMap::new();
+        for (k, v) in m {
+            let valid_key = !k.is_empty()
+                && !k.as_bytes()[0].is_ascii_digit()
+                && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            match v.as_str() {
+                Some(v) if valid_key && !v.contains('\0') => {
+                    env.insert(k.clone(), v.to_string());
+                }
+                _ => {
+                    return Err(bad(
+                        "env",
+                        format!("'{k}' must be a variable name with a string value"),
+                    ));
+                }
+            }
+        }
+        Ok(env)
+    }
+
+    fn cluster(&self, known: &Known) -> Result<Option<String>, SpecError> {
+        let cluster = self.text("cluster")?;
+        if let Some(c) = &cluster
+            && !known.clusters.contains_key(c)
+        {
+            let names: Vec<&str> = known.clusters.keys().map(String::as_str).collect();
+            return Err(bad(
+                "cluster",
+                format!("unknown cluster '{c}' (configured: {})", names.join(", ")),
+            ));
+        }
+        Ok(cluster)
+    }
+
+    fn labels(&self) -> Result<Vec<String>, SpecError> {
+        match self.get("labels") {
+            None => Ok(Vec::new()),
+            Some(Value::Array(items)) if items.len() <= MAX_LABELS => items
+                .iter()
+                .map(|v| v.as_str().filter(|s| token_like(s)).map(str::to_string))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| {
+                    bad(
+                        "labels",
+                        "must be label names (letters, digits, '.', '_', '-')",
+                    )
+                }),
+            Some(_) => Err(bad(
+                "labels",
+                format!("must be an array of at most {MAX_LABELS} names"),
+            )),
+        }
+    }
+
+    /// A number of seconds from 1 to `max`, if given.
+    fn seconds(&self, field: &'static str, max: u64) -> Result<Option<u64>, SpecError> {
+        let Some(v) = self.get(field) else {
+            return Ok(None);
+        };
+        match v.as_u64() {
+            Some(s) if (1..=max).contains(&s) => Ok(Some(s)),
+            _ => Err(bad(
+                field,
+                format!("must be an integer from 1 to {max}, not {v}"),
+            )),
+        }
+    }
 }
 
 /// `4GiB`, `512MiB`, `2G`, `100M`, `1TiB`, or a bare number of MiB.
