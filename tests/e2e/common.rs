@@ -77,31 +77,18 @@ pub fn aws_call(url: &str, op: &str, body: &serde_json::Value) -> (u16, serde_js
     aws_raw(url, &format!("AWSStepFunctions.{op}"), &body.to_string())
 }
 
-/// A JSON 1.0 API request with any target and body text.
+/// A JSON 1.0 API request with any target and body text (no time limit: GetActivityTask long-polls).
 pub fn aws_raw(url: &str, target: &str, body: &str) -> (u16, serde_json::Value) {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
         .into();
-    let mut resp = match agent
-        .post(url)
-        .header("X-Amz-Target", target)
-        .header("Content-Type", "application/x-amz-json-1.0")
-        .send(body.to_string())
-    {
-        Ok(r) => r,
-        Err(e) => return (0, serde_json::Value::String(e.to_string())),
-    };
-    let status = resp.status().as_u16();
-    let text = resp
-        .body_mut()
-        .with_config()
-        .limit(64 << 20)
-        .read_to_string()
-        .unwrap_or_default();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    answer(
+        agent
+            .post(url)
+            .header("X-Amz-Target", target)
+            .header("Content-Type", "application/x-amz-json-1.0")
+            .send(body.to_string()),
     )
 }
 
