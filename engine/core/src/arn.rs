@@ -117,11 +117,18 @@ fn split(arn: &str) -> Option<(&str, &str, &str)> {
 /// Reads a Step Functions ARN (its shape only: whether it names anything is the store's to say).
 pub fn parse(arn: &str) -> Option<Arn<'_>> {
     let (prefix, kind, names) = split(arn)?;
-    let parts: Vec<&str> = names.split(':').collect();
-    if parts.iter().any(|p| p.is_empty()) {
-        return None;
+    // At most three name parts (an express execution's); read without allocating, as every store key
+    // of an execution is built through here.
+    let mut parts = [""; 3];
+    let mut n = 0;
+    for part in names.split(':') {
+        if n == parts.len() || part.is_empty() {
+            return None;
+        }
+        parts[n] = part;
+        n += 1;
     }
-    Some(match (kind, parts.as_slice()) {
+    Some(match (kind, &parts[..n]) {
         ("stateMachine", [name]) => Arn::StateMachine(MachineRef {
             machine: arn,
             name,
