@@ -209,9 +209,17 @@ impl Runtime {
         let (reply, answer) = oneshot::channel();
         let activity = activity.to_string();
         self.submit(Request::GetActivityTask { activity, reply })?;
-        match tokio::time::timeout(wait, answer).await {
-            Ok(Ok(task)) => Ok(Some(task)),
-            Ok(Err(_)) => Err(self.stopped()),
+        // As `ask`: a stop is learnt from the dropped reply, or from the closed channel.
+        let answered = tokio::time::timeout(wait, async {
+            tokio::select! {
+                biased;
+                task = answer => task.ok(),
+                () = self.requests.closed() => None,
+            }
+        });
+        match answered.await {
+            Ok(Some(task)) => Ok(Some(task)),
+            Ok(None) => Err(self.stopped()),
             Err(_) => Ok(None),
         }
     }

@@ -95,7 +95,7 @@ impl MachineSpec {
 #[derive(Clone)]
 pub struct Runtime {
     /// Client requests (bounded: see `Config::queue`).
-    requests: mpsc::Sender<Request>,
+    pub(crate) requests: mpsc::Sender<Request>,
     pub(crate) store: Arc<dyn Store>,
     /// Parsed definitions (shared with the writer).
     pub(crate) definitions: crate::definitions::Definitions,
@@ -248,6 +248,13 @@ impl Runtime {
     ) -> Result<T, Error> {
         let (reply, answer) = oneshot::channel();
         self.submit(make(reply))?;
-        answer.await.map_err(|_| self.stopped())?
+        // The writer answers, or drops the reply when it stops. A request sent just as it stops can be
+        // left in the closed channel (tokio drains it once, when the receiver goes): its caller learns of
+        // the stop from the channel instead.
+        tokio::select! {
+            biased;
+            answered = answer => answered.map_err(|_| self.stopped())?,
+            () = self.requests.closed() => Err(self.stopped()),
+        }
     }
 }
