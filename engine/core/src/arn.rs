@@ -114,6 +114,31 @@ fn split(arn: &str) -> Option<(&str, &str, &str)> {
     ok.then_some((prefix, kind, names))
 }
 
+/// The parts of a Step Functions ARN before its kind, and the names after it (unsplit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header<'a> {
+    pub partition: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+    pub kind: &'a str,
+    pub names: &'a str,
+}
+
+/// The header of `arn:<partition>:states:<region>:<account>:<kind>:<names…>`, for checks of its scope.
+pub fn header(arn: &str) -> Option<Header<'_>> {
+    let (prefix, kind, names) = split(arn)?;
+    let mut p = prefix.split(':');
+    let (_, partition, _, region, account) =
+        (p.next()?, p.next()?, p.next()?, p.next()?, p.next()?);
+    Some(Header {
+        partition,
+        region,
+        account,
+        kind,
+        names,
+    })
+}
+
 /// Reads a Step Functions ARN (its shape only: whether it names anything is the store's to say).
 pub fn parse(arn: &str) -> Option<Arn<'_>> {
     let (prefix, kind, names) = split(arn)?;
@@ -259,5 +284,16 @@ mod tests {
             assert_eq!(parse(bad), None, "{bad}");
         }
         assert_eq!(execution_short("m:e"), "m:e");
+    }
+
+    #[test]
+    fn a_header_names_the_scope_and_the_kind() {
+        let h = header("arn:aws-cn:states:cn-north-1:123456789012:express:m:e:0f").unwrap();
+        assert_eq!(
+            (h.partition, h.region, h.account, h.kind, h.names),
+            ("aws-cn", "cn-north-1", "123456789012", "express", "m:e:0f")
+        );
+        assert_eq!(header("arn:aws:lambda:r:a:function:f"), None);
+        assert_eq!(header("arn:aws:states:r:a:stateMachine"), None, "no names");
     }
 }

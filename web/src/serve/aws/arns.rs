@@ -9,39 +9,51 @@ use crate::serve::error::{ApiError, Code};
 use serde_json::Value;
 use stepd_runtime::Error;
 
-/// Which resource kinds (the ARN's sixth part) each field accepts, and how many name parts follow.
-fn kinds(field: &str) -> Option<&'static [(&'static str, usize, usize)]> {
+/// What an ARN field may name.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    /// A state machine, a version or an alias.
+    Machine,
+    /// A version or an alias.
+    Qualified,
+    /// A STANDARD or EXPRESS execution.
+    Execution,
+    Activity,
+}
+
+/// Which kinds each ARN field accepts.
+fn kinds(field: &str) -> Option<&'static [Kind]> {
     Some(match field {
-        "stateMachineArn" => &[("stateMachine", 1, 2)],
-        "stateMachineVersionArn" | "stateMachineAliasArn" => &[("stateMachine", 2, 2)],
-        "executionArn" => &[("execution", 2, 2), ("express", 3, 3)],
-        "activityArn" => &[("activity", 1, 1)],
-        "resourceArn" => &[("stateMachine", 1, 2), ("activity", 1, 1)],
+        "stateMachineArn" => &[Kind::Machine],
+        "stateMachineVersionArn" | "stateMachineAliasArn" => &[Kind::Qualified],
+        "executionArn" => &[Kind::Execution],
+        "activityArn" => &[Kind::Activity],
+        "resourceArn" => &[Kind::Machine, Kind::Activity],
         _ => return None,
     })
 }
 
-/// Whether `arn` is `arn:<partition>:states:<region>:<account>:<kind>:<names…>` for one of `allowed`.
-fn well_formed(arn: &str, allowed: &[(&str, usize, usize)]) -> bool {
-    let parts: Vec<&str> = arn.split(':').collect();
-    if parts.len() < 7
-        || parts[0] != "arn"
-        || !parts[1].starts_with("aws")
-        || parts[2] != "states"
-        || parts[3].is_empty()
-        || parts[4].len() != 12
-        || !parts[4].bytes().all(|b| b.is_ascii_digit())
-    {
+/// Whether `arn` is `arn:<partition>:states:<region>:<account>:<kind>:<names…>` (read by
+/// `stepd_core::arn`, the one ARN parser) naming one of `allowed`, with a 12-digit account and names of
+/// at most 80 characters.
+fn well_formed(arn: &str, allowed: &[Kind]) -> bool {
+    use stepd_core::arn::{self, Arn, Qualifier};
+    let (Some(h), Some(parsed)) = (arn::header(arn), arn::parse(arn)) else {
         return false;
-    }
-    let names = &parts[6..];
-    allowed.iter().any(|(kind, min, max)| {
-        parts[5] == *kind
-            && (*min..=*max).contains(&names.len())
-            && names
-                .iter()
-                .all(|n| !n.is_empty() && n.chars().count() <= 80)
-    })
+    };
+    let kind = match parsed {
+        Arn::StateMachine(m) if m.qualifier == Qualifier::Latest => Kind::Machine,
+        Arn::StateMachine(_) => Kind::Qualified,
+        Arn::Execution { .. } | Arn::Express { .. } => Kind::Execution,
+        Arn::Activity { .. } => Kind::Activity,
+    };
+    let fits =
+        allowed.contains(&kind) || (kind == Kind::Qualified && allowed.contains(&Kind::Machine));
+    fits && h.partition.starts_with("aws")
+        && !h.region.is_empty()
+        && h.account.len() == 12
+        && h.account.bytes().all(|b| b.is_ascii_digit())
+        && h.names.split(':').all(|n| n.chars().count() <= 80)
 }
 
 /// The error for a well-formed ARN in field `field` that names nothing on this server.
