@@ -34,6 +34,53 @@ pub fn split_alias(arn: &str) -> Option<(&str, &str)> {
     }
 }
 
+/// What an execution's target ARN runs: the machine (its unqualified ARN), the version (a version ARN's,
+/// or the one an alias routes to), and the alias it came through.
+pub(crate) struct Target<'a> {
+    pub machine: &'a str,
+    pub version: Option<u64>,
+    pub alias: Option<&'a str>,
+}
+
+/// Resolves a StartExecution target, the one place a machine, version or alias ARN is told apart: an
+/// alias routes by weight with `seed`, its record found by `alias_of(machine, alias)` (the writer's
+/// machines, or the store). Any other text is a machine of its own (the caller finds it, or not).
+pub(crate) fn resolve(
+    target: &str,
+    seed: u64,
+    alias_of: impl FnOnce(&str, &str) -> Result<Option<AliasRecord>, Error>,
+) -> Result<Target<'_>, Error> {
+    use stepd_core::arn::Qualifier;
+    let missing = || Error::StateMachineDoesNotExist(target.to_string());
+    let Some(m) = stepd_core::arn::machine(target) else {
+        return Ok(Target {
+            machine: target,
+            version: None,
+            alias: None,
+        });
+    };
+    Ok(match m.qualifier {
+        Qualifier::Latest => Target {
+            machine: m.machine,
+            version: None,
+            alias: None,
+        },
+        Qualifier::Version(n) => Target {
+            machine: m.machine,
+            version: Some(n),
+            alias: None,
+        },
+        Qualifier::Alias(name) => {
+            let alias = alias_of(m.machine, name)?.ok_or_else(missing)?;
+            Target {
+                machine: m.machine,
+                version: Some(pick(&alias, seed).ok_or_else(missing)?),
+                alias: Some(name),
+            }
+        }
+    })
+}
+
 /// The version an execution goes to: weights are percentages of `seed % 100`.
 pub(crate) fn pick(alias: &AliasRecord, seed: u64) -> Option<u64> {
     let mut roll = (seed % 100) as u8;
@@ -171,19 +218,6 @@ impl Writer {
         Ok(())
     }
 
-    /// The version an alias sends an execution to, chosen by weight with the execution's seed.
-    pub(crate) fn route(&self, arn: &str, seed: u64) -> Result<(String, u64), Error> {
-        let missing = || Error::StateMachineDoesNotExist(arn.to_string());
-        let (machine, name) = split_alias(arn).ok_or_else(missing)?;
-        let alias = self
-            .machines
-            .get(machine)
-            .and_then(|m| m.aliases.get(name))
-            .ok_or_else(missing)?;
-        let version = pick(alias, seed).ok_or_else(missing)?;
-        Ok((machine.to_string(), version))
-    }
-
     /// Whether an alias routes to this version (such a version cannot be deleted).
     pub(crate) fn routed(&self, machine: &str, version: u64) -> Option<String> {
         let m = self.machines.get(machine)?;
@@ -197,6 +231,40 @@ impl Writer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn targets_resolve_to_machine_version_and_alias() {
+        let m = "arn:aws:states:us-east-1:123456789012:stateMachine:m";
+        let prod = AliasRecord {
+            name: "prod".into(),
+            description: String::new(),
+            routing: vec![(3, 10), (4, 90)],
+            created: 0,
+            updated: 0,
+        };
+        let none = |_: &str, _: &str| -> Result<Option<AliasRecord>, Error> { Ok(None) };
+        let t = resolve(m, 0, none).unwrap();
+        assert_eq!((t.machine, t.version, t.alias), (m, None, None));
+        let v = format!("{m}:7");
+        let t = resolve(&v, 0, none).unwrap();
+        assert_eq!((t.machine, t.version, t.alias), (m, Some(7), None));
+        let a = format!("{m}:prod");
+        let found = |machine: &str, alias: &str| {
+            assert_eq!((machine, alias), (m, "prod"));
+            Ok(Some(prod.clone()))
+        };
+        // Weights are percentages of the seed: 0..10 → version 3, 10..100 → version 4.
+        assert_eq!(resolve(&a, 5, found).unwrap().version, Some(3));
+        let t = resolve(&a, 55, found).unwrap();
+        assert_eq!((t.machine, t.version, t.alias), (m, Some(4), Some("prod")));
+        assert!(matches!(
+            resolve(&a, 0, none),
+            Err(Error::StateMachineDoesNotExist(arn)) if arn == a
+        ));
+        let t = resolve("not-an-arn", 0, none).unwrap();
+        assert_eq!((t.machine, t.version), ("not-an-arn", None));
+    }
 
     #[test]
     fn alias_arns_and_names() {

@@ -27,16 +27,11 @@ impl Writer {
         // A version ARN runs that version's definition, an alias ARN the version it routes to (by weight);
         // the execution belongs to the machine.
         let target = machine;
-        let alias = crate::split_alias(target).map(|(_, a)| a.to_string());
-        let routed;
-        let (machine, version) = match (&alias, crate::versions::split_version(target)) {
-            (Some(_), _) => {
-                routed = self.route(target, fresh_seed(now as u64))?;
-                (routed.0.as_str(), Some(routed.1))
-            }
-            (None, Some((base, n))) => (base, Some(n)),
-            (None, None) => (target, None),
-        };
+        let resolved = crate::aliases::resolve(target, fresh_seed(now as u64), |m, a| {
+            Ok(self.machines.get(m).and_then(|r| r.aliases.get(a)).cloned())
+        })?;
+        let alias = resolved.alias.map(str::to_string);
+        let (machine, version) = (resolved.machine, resolved.version);
         let definition_id = match version {
             Some(n) => match self.version(machine, n, batch)? {
                 Some(v) => Some(v.definition_id),

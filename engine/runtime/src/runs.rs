@@ -61,21 +61,16 @@ impl Runtime {
         if !records::valid_name(name) {
             return Err(Error::InvalidName(name.to_string()));
         }
-        let routed = match crate::split_alias(machine) {
-            Some((base, name)) => {
-                let m = self.state_machine(base)?;
-                let alias = m
-                    .aliases
-                    .get(name)
-                    .ok_or_else(|| Error::StateMachineDoesNotExist(machine.to_string()))?;
-                let n = crate::aliases::pick(alias, crate::executions::fresh_seed(0))
-                    .ok_or_else(|| Error::StateMachineDoesNotExist(machine.to_string()))?;
-                Some(stepd_core::arn::version(base, n))
-            }
-            None => None,
+        let target = crate::aliases::resolve(machine, crate::executions::fresh_seed(0), |m, a| {
+            Ok(self.state_machine(m)?.aliases.get(a).cloned())
+        })?;
+        // The version ARN the execution runs (the one given, or the one its alias routed to).
+        let routed = match (target.alias, target.version) {
+            (Some(_), Some(n)) => Some(stepd_core::arn::version(target.machine, n)),
+            _ => None,
         };
         let machine = routed.as_deref().unwrap_or(machine);
-        let (base, definition_id) = match crate::split_version(machine) {
+        let (base, definition_id) = match target.version {
             Some(_) => {
                 let (v, _) = self.version(machine)?;
                 (v.state_machine_arn, Some(v.definition_id))
